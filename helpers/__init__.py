@@ -1,0 +1,1 @@
+"""Tested reference code for the temperature lessons."""

@@ -1,0 +1,237 @@
+"""The Tiny Shakespeare corpus: finding it, verifying it, and turning it into numbers.
+
+Where the text comes from, in this order:
+
+1. a path passed to :func:`load_corpus`;
+2. the environment variable ``TINYSHAKESPEARE_PATH`` (how offline classrooms and CI use it);
+3. a copy downloaded earlier into ``data/tinyshakespeare/input.txt`` (git-ignored);
+4. otherwise it is downloaded once from Karpathy's char-rnn repository into that file.
+
+Every copy is checked against the published size and SHA-256 before it is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "CORPUS_URL",
+    "CORPUS_SHA256",
+    "CORPUS_BYTES",
+    "ENV_VAR",
+    "DEFAULT_CACHE",
+    "CorpusUnavailableError",
+    "load_corpus",
+    "Vocabulary",
+    "train_val_split",
+    "next_char_counts",
+    "next_char_logits",
+    "printable",
+]
+
+CORPUS_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+CORPUS_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+CORPUS_BYTES = 1_115_394
+ENV_VAR = "TINYSHAKESPEARE_PATH"
+DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "data" / "tinyshakespeare" / "input.txt"
+
+_HOW_TO_FIX = (
+    "Either connect to the internet once (the corpus is then kept in data/tinyshakespeare/), "
+    f"or point the environment variable {ENV_VAR} at a copy of Tiny Shakespeare's input.txt "
+    "(or pass its path: load_corpus('/path/to/input.txt'))."
+)
+
+
+class CorpusUnavailableError(RuntimeError):
+    """No local copy of the corpus and the download failed."""
+
+
+def _verify(data: bytes, origin: str) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) != CORPUS_BYTES or digest != CORPUS_SHA256:
+        raise ValueError(
+            f"{origin} is not the Tiny Shakespeare corpus this course expects: it has "
+            f"{len(data):,} bytes and SHA-256 {digest[:12]}…, expected {CORPUS_BYTES:,} bytes and "
+            f"{CORPUS_SHA256[:12]}…. Replace it with input.txt from Karpathy's char-rnn "
+            f"repository ({CORPUS_URL})."
+        )
+    return data.decode("utf-8")
+
+
+def _read_local(path: Path, named_by: str) -> str:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{named_by} names {path}, but there is no file there. Fix the path, or "
+            f"{'unset ' + ENV_VAR if named_by.startswith('the environment') else 'pass no path'} "
+            "to download the corpus instead."
+        )
+    return _verify(path.read_bytes(), str(path))
+
+
+def _download(url: str, dest: Path, timeout_s: float) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            data = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        raise CorpusUnavailableError(
+            f"Tiny Shakespeare is not on this machine and downloading it from {url} failed "
+            f"({err}). {_HOW_TO_FIX}"
+        ) from err
+    text = _verify(data, f"the download from {url}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as tmp:
+        tmp.write(data)
+    Path(tmp.name).replace(dest)  # atomic: never leaves a half-written corpus behind
+    return text
+
+
+def load_corpus(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    url: str = CORPUS_URL,
+    cache: str | os.PathLike[str] = DEFAULT_CACHE,
+    timeout_s: float = 30.0,
+) -> str:
+    """The Tiny Shakespeare text (1,115,394 characters), verified by size and SHA-256.
+
+    Args:
+        path: a local copy to read. If omitted, ``$TINYSHAKESPEARE_PATH``, then ``cache``, then
+            a download from ``url`` into ``cache``.
+        url: where to download from (tests point this at a local file).
+        cache: where a downloaded copy is kept.
+        timeout_s: network timeout of the download, in seconds.
+
+    Raises:
+        FileNotFoundError: the path (argument or environment variable) names no file.
+        ValueError: a copy has the wrong size or checksum (corrupt, or another text).
+        CorpusUnavailableError: no local copy and the download failed; the message names both
+            ways out (go online once, or set ``TINYSHAKESPEARE_PATH``).
+    """
+    if path is not None:
+        return _read_local(Path(path).expanduser(), "the path you passed")
+    from_env = os.environ.get(ENV_VAR)
+    if from_env:
+        return _read_local(Path(from_env).expanduser(), f"the environment variable {ENV_VAR}")
+    cache_path = Path(cache)
+    if cache_path.is_file():
+        try:
+            return _verify(cache_path.read_bytes(), str(cache_path))
+        except ValueError as err:
+            raise ValueError(f"{err} Delete {cache_path} to download it again.") from None
+    return _download(url, cache_path, timeout_s)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The characters of a text, sorted, each with an integer id in ``[0, size)``."""
+
+    chars: tuple[str, ...]
+
+    @classmethod
+    def from_text(cls, text: str) -> "Vocabulary":
+        """All distinct characters of ``text``, sorted by code point."""
+        if not text:
+            raise ValueError("cannot build a vocabulary from an empty text")
+        return cls(tuple(sorted(set(text))))
+
+    @property
+    def size(self) -> int:
+        """Number of distinct characters ``V``."""
+        return len(self.chars)
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    @property
+    def _index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.chars)}
+
+    def encode(self, text: str) -> NDArray[np.int64]:
+        """Character ids of ``text``: int64 array of shape ``(len(text),)``.
+
+        Raises ``ValueError`` naming the first unknown character and its position.
+        """
+        index = self._index
+        ids = np.empty(len(text), dtype=np.int64)
+        for pos, ch in enumerate(text):
+            i = index.get(ch)
+            if i is None:
+                raise ValueError(
+                    f"character {ch!r} at position {pos} of the text is not in the vocabulary "
+                    f"({self.size} characters learned from the corpus). Remove or replace it; "
+                    f"known characters are: {''.join(self.chars)!r}"
+                )
+            ids[pos] = i
+        return ids
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """The text for a sequence of character ids."""
+        out = []
+        for i in ids:
+            j = int(i)
+            if not 0 <= j < self.size:
+                raise ValueError(f"id {j} is outside the vocabulary [0, {self.size})")
+            out.append(self.chars[j])
+        return "".join(out)
+
+
+def train_val_split(data: Sequence, train_fraction: float = 0.9) -> tuple[Sequence, Sequence]:
+    """The first ``train_fraction`` of ``data`` for training, the rest for validation.
+
+    Works on strings and arrays alike; the split point is ``int(len(data) * train_fraction)``.
+    """
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"train_fraction must be between 0 and 1, got {train_fraction}")
+    cut = int(len(data) * train_fraction)
+    return data[:cut], data[cut:]
+
+
+def next_char_counts(text: str, context: str, vocab: Vocabulary) -> NDArray[np.int64]:
+    """How often each character follows ``context`` in ``text``: int64 array of shape ``(V,)``.
+
+    Overlapping occurrences count (``"aa"`` occurs twice in ``"aaa"``).
+    """
+    if not context:
+        raise ValueError("context must be at least one character")
+    vocab.encode(context)  # clear error for characters the corpus never uses
+    counts = np.zeros(vocab.size, dtype=np.int64)
+    index = vocab._index
+    start = text.find(context)
+    while start != -1:
+        nxt = start + len(context)
+        if nxt < len(text):
+            counts[index[text[nxt]]] += 1
+        start = text.find(context, start + 1)
+    return counts
+
+
+def next_char_logits(
+    text: str, context: str, vocab: Vocabulary, pseudocount: float = 0.5
+) -> NDArray[np.float64]:
+    """Logits for the character after ``context``: ``log(count + pseudocount)``, shape ``(V,)``.
+
+    Log-counts are valid logits: ``softmax(log c) = c / sum(c)``, the corpus frequencies. The
+    ``pseudocount`` gives characters never seen after ``context`` a small finite score instead of
+    ``-inf``, as a trained model would.
+    """
+    if not pseudocount > 0:
+        raise ValueError(f"pseudocount must be > 0 (it keeps every logit finite), got {pseudocount}")
+    return np.log(next_char_counts(text, context, vocab) + pseudocount)
+
+
+_LABELS = {" ": "␣", "\n": "\\n", "\t": "\\t"}
+
+
+def printable(ch: str) -> str:
+    """A visible label for a character in plots: ``'␣'`` for space, ``'\\n'`` for newline."""
+    return _LABELS.get(ch, ch)

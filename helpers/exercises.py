@@ -1,0 +1,312 @@
+"""Checkers for the lessons' exercises: ``import helpers.exercises as check``.
+
+Each ``check.<name>(your_function)`` runs your function on several cases. If all pass it prints a
+short confirmation; otherwise it raises :class:`ExerciseFailed` with a hint aimed at the usual
+mistake (dividing probabilities instead of logits, forgetting to subtract the max, the wrong axis,
+T = 0, …), not just "wrong". An unwritten exercise (``raise NotImplementedError()``) is rejected
+with a reminder to write it.
+
+The reference answers are the tested functions in :mod:`helpers.softmax` and
+:mod:`helpers.sampling`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import softmax as _reference
+from .sampling import choices_across_temperatures, gumbel_noise, sample_gumbel_max
+
+__all__ = [
+    "ExerciseFailed",
+    "softmax_with_temperature",
+    "entropy_bits",
+    "temperature_for_perplexity",
+    "inverse_cdf",
+    "gumbel_max",
+    "first_change_temperature",
+]
+
+
+class ExerciseFailed(AssertionError):
+    """Your answer is not right yet; the message says why and what to try."""
+
+
+def _passed(message: str) -> None:
+    print(f"✅ Correct! {message}")
+
+
+def _fail(message: str) -> ExerciseFailed:
+    return ExerciseFailed(f"❌ {message}")
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call the student's function quietly; turn 'not written yet' into a clear failure."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    except NotImplementedError:
+        raise _fail(
+            f"`{getattr(fn, '__name__', 'your function')}` is not written yet: replace the line "
+            "`raise NotImplementedError()` with your code, run that cell, then run this one again."
+        ) from None
+
+
+def _as_array(result: Any, what: str) -> np.ndarray:
+    try:
+        return np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _fail(f"{what} should return numbers (a numpy array), got {result!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 1
+# ---------------------------------------------------------------------------------------------
+
+def softmax_with_temperature(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits, temperature) -> probabilities`` (numpy array, last axis).
+
+    It must match :func:`helpers.softmax.softmax_with_temperature` on ordinary logits, large
+    logits (±1000), a batch of shape ``(2, 3)``, and ``T = 0`` (all mass on the argmax).
+    """
+    z = np.array([2.0, 1.0, 0.1])
+    for t in (1.0, 0.5, 2.0):
+        got = _as_array(_call(fn, z.copy(), t), "your function")
+        want = _reference.softmax_with_temperature(z, t)
+        if got.shape != want.shape:
+            raise _fail(f"for logits of shape {z.shape} the result should have that shape too, got {got.shape}.")
+        if np.allclose(got, want, atol=1e-6):
+            continue
+        p1 = _reference.softmax_with_temperature(z, 1.0)
+        if t != 1.0 and np.allclose(got, p1, atol=1e-6):
+            raise _fail(
+                f"at T = {t} you return the same probabilities as at T = 1. Dividing the "
+                "*probabilities* by T changes nothing once you renormalise: divide the *logits* "
+                "by T, then take the softmax."
+            )
+        if t != 1.0 and np.allclose(got, p1 / t, atol=1e-6):
+            raise _fail(
+                f"at T = {t} your probabilities sum to {got.sum():.3g}: you divided the softmax "
+                "output by T. Divide the logits by T *before* the softmax."
+            )
+        if t != 1.0 and np.allclose(got, _reference.softmax_with_temperature(z * t, 1.0), atol=1e-6):
+            raise _fail(
+                f"at T = {t} your distribution is {'sharper' if t > 1 else 'flatter'} than at T = 1, "
+                "the wrong way round: you multiplied the logits by T (or raised the probabilities to "
+                "the power T). Divide the logits by T: a higher T must flatten the distribution."
+            )
+        if not math.isclose(float(got.sum()), 1.0, abs_tol=1e-6):
+            raise _fail(f"at T = {t} your probabilities sum to {got.sum():.6g}, not 1: normalise by the sum of exp.")
+        raise _fail(f"for logits {z.tolist()} at T = {t} expected {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}.")
+
+    big = np.array([1000.0, 999.0, -1000.0])
+    got = _as_array(_call(fn, big.copy(), 1.0), "your function")
+    want = _reference.softmax_with_temperature(big, 1.0)
+    if not np.all(np.isfinite(got)) or not np.allclose(got, want, atol=1e-6):
+        raise _fail(
+            f"for logits {big.tolist()} you return {got.tolist()}. exp(1000) overflows to inf and "
+            "inf/inf is NaN: subtract the largest logit first (softmax(z) = softmax(z - max z)); "
+            "it changes nothing mathematically and keeps every exponent <= 0."
+        )
+
+    batch = np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 3.0]])
+    got = _as_array(_call(fn, batch.copy(), 1.0), "your function")
+    want = _reference.softmax_with_temperature(batch, 1.0)
+    if got.shape != want.shape or not np.allclose(got, want, atol=1e-6):
+        sums = got.sum(axis=-1) if got.shape == want.shape else None
+        raise _fail(
+            "for a batch of shape (2, 3) (two distributions, one per row) each *row* must sum to 1"
+            + (f"; your rows sum to {np.round(sums, 3).tolist()}" if sums is not None else "")
+            + ". Take the max and the sum along the last axis: axis=-1, keepdims=True."
+        )
+
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            got0 = fn(z.copy(), 0.0)
+    except ZeroDivisionError:
+        raise _fail(
+            "T = 0 raised ZeroDivisionError. T = 0 is allowed and means greedy: handle it before "
+            "dividing, by putting all the probability on the largest logit."
+        ) from None
+    got0 = _as_array(got0, "your function")
+    want0 = _reference.softmax_with_temperature(z, 0.0)
+    if not np.allclose(got0, want0, atol=1e-6):
+        raise _fail(
+            f"at T = 0 expected {want0.tolist()} (all mass on the largest logit), got {np.round(got0, 4).tolist()}. "
+            "Dividing by 0 gives inf/NaN: treat T = 0 as its own case (greedy)."
+        )
+    _passed("Your softmax divides the logits by T, is stable for large logits, works on batches and handles T = 0.")
+
+
+def entropy_bits(fn: Callable[[np.ndarray], Any]) -> None:
+    """Check ``fn(probs) -> entropy in bits`` of one distribution (a float)."""
+    cases = [
+        (np.full(4, 0.25), "the uniform distribution over 4 characters"),
+        (np.array([0.5, 0.25, 0.25]), "[0.5, 0.25, 0.25]"),
+        (np.array([0.0, 1.0, 0.0]), "a one-hot distribution [0, 1, 0]"),
+        (np.array([0.7, 0.2, 0.1, 0.0]), "[0.7, 0.2, 0.1, 0.0]"),
+    ]
+    for p, name in cases:
+        got = _call(fn, p.copy())
+        try:
+            got_f = float(np.asarray(got, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise _fail(f"your function should return one number, got {got!r}") from None
+        want = float(_reference.entropy(p, unit="bits"))
+        if math.isclose(got_f, want, abs_tol=1e-6):
+            continue
+        if math.isnan(got_f):
+            raise _fail(
+                f"for {name} you return NaN: 0 * log(0) is NaN in numpy, but its limit is 0. "
+                "Leave out the zero probabilities (e.g. p = p[p > 0]) before taking the log."
+            )
+        if math.isclose(got_f, want * math.log(2), abs_tol=1e-6):
+            raise _fail(f"for {name} you return {got_f:.4f}, which is the entropy in nats. For bits use log base 2 (np.log2).")
+        if math.isclose(got_f, -want, abs_tol=1e-6):
+            raise _fail(f"for {name} you return {got_f:.4f}: entropy is -sum p log p; you are missing the minus sign.")
+        raise _fail(f"for {name} expected {want:.4f} bits, got {got_f:.4f}.")
+    _passed("Uniform over 4 is 2 bits, a one-hot distribution 0 bits, and zeros are handled.")
+
+
+def temperature_for_perplexity(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits, target) -> T`` such that ``perplexity(softmax(logits / T)) == target``."""
+    rng = np.random.default_rng(7)
+    cases = [
+        (np.array([3.0, 2.0, 1.0, 0.0, -1.0]), 2.0),
+        (np.array([3.0, 2.0, 1.0, 0.0, -1.0]), 4.0),
+        (np.round(rng.normal(0, 2, 30), 2), 10.0),
+    ]
+    for z, target in cases:
+        got = _call(fn, z.copy(), target)
+        try:
+            t = float(got)
+        except (TypeError, ValueError):
+            raise _fail(f"your function should return one temperature (a float), got {got!r}") from None
+        if not (t > 0 and math.isfinite(t)):
+            raise _fail(f"for target perplexity {target} you returned T = {t}; the answer is a finite T > 0.")
+        ppl = float(_reference.perplexity(_reference.softmax_with_temperature(z, t)))
+        if abs(ppl - target) / target <= 0.01:
+            continue
+        direction = "too high: lower T" if ppl > target else "too low: raise T"
+        raise _fail(
+            f"at your T = {t:.4g} the perplexity is {ppl:.3f}, target {target}: {direction}. "
+            "Perplexity rises steadily with T, so bisection works: keep an interval [lo, hi] "
+            "whose perplexities bracket the target and halve it ~50 times."
+        )
+    _passed("Because perplexity rises monotonically with T, each target has exactly one T.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 2
+# ---------------------------------------------------------------------------------------------
+
+def inverse_cdf(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(probs, u) -> index`` with ``cdf[i-1] <= u < cdf[i]`` (one uniform ``u``)."""
+    p = np.array([0.2, 0.5, 0.3])
+    expected = {0.0: 0, 0.1: 0, 0.2: 1, 0.45: 1, 0.7: 2, 0.95: 2}
+    for u, want in expected.items():
+        got = _call(fn, p.copy(), u)
+        if isinstance(got, (float, np.floating)) and not float(got).is_integer():
+            raise _fail(
+                f"for u = {u} you return {got}, which looks like a cumulative probability: return the "
+                "*index* i of the first token whose cumulative probability exceeds u."
+            )
+        try:
+            got_i = int(got)
+        except (TypeError, ValueError):
+            raise _fail(f"your function should return one index (an int), got {got!r}") from None
+        if got_i == want:
+            continue
+        cdf = np.cumsum(p)
+        if u in (0.2, 0.7) and got_i == want - 1:
+            raise _fail(
+                f"for probs {p.tolist()} (cumulative {cdf.round(2).tolist()}) and u = {u} you return "
+                f"{got_i}, expected {want}. Token i owns [cdf[i-1], cdf[i]): a u exactly on a boundary "
+                "belongs to the *next* token. Use `u < cdf[i]`, i.e. np.searchsorted(cdf, u, side='right')."
+            )
+        raise _fail(
+            f"for probs {p.tolist()} (cumulative {cdf.round(2).tolist()}) and u = {u} expected index "
+            f"{want}, got {got_i}. Compare u with the *cumulative* sums (np.cumsum), not the probabilities."
+        )
+    got = int(_call(fn, np.array([0.0, 1.0, 0.0]), 0.0))
+    if got != 1:
+        raise _fail(f"for probs [0, 1, 0] and u = 0 you return {got}: a token of probability 0 must never be chosen.")
+    _passed("Each token owns an interval of [0, 1) as long as its probability.")
+
+
+def gumbel_max(fn: Callable[[np.ndarray, float, np.ndarray], Any]) -> None:
+    """Check ``fn(logits, temperature, noise) -> index`` against the Gumbel-max reference."""
+    z = np.array([1.0, 0.5, 0.0, -0.5, -3.0])
+    rng = np.random.default_rng(11)
+    for t in (0.3, 1.0, 3.0):
+        for _ in range(40):
+            g = gumbel_noise(rng, z.shape)
+            got = _call(fn, z.copy(), t, g.copy())
+            want = sample_gumbel_max(z, t, g)
+            try:
+                got_i = int(got)
+            except (TypeError, ValueError):
+                raise _fail(f"your function should return one index (an int), got {got!r}") from None
+            if got_i == want:
+                continue
+            if got_i == int(np.argmin(z / t + g)):
+                raise _fail("you took the argmin: the sample is the token with the *largest* logit/T + noise.")
+            if got_i == int(np.argmax(z + g)) and t != 1.0:
+                raise _fail(
+                    f"at T = {t} your choice equals argmax(logits + noise): temperature has no effect. "
+                    "(logits + noise) / T has the same argmax for every T > 0. Divide the logits by T "
+                    "*before* adding the noise: argmax(logits / T + noise)."
+                )
+            raise _fail(f"for logits {z.tolist()}, T = {t} and noise {np.round(g, 3).tolist()} expected {want}, got {got_i}.")
+    g = gumbel_noise(rng, z.shape)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            got0 = fn(z.copy(), 0.0, g.copy())
+    except ZeroDivisionError:
+        raise _fail("T = 0 raised ZeroDivisionError. At T = 0 return the greedy choice, argmax(logits).") from None
+    if int(got0) != int(np.argmax(z)):
+        raise _fail(f"at T = 0 expected the greedy choice {int(np.argmax(z))}, got {got0}. Treat T = 0 as its own case.")
+    _passed("argmax(logits / T + Gumbel noise) is an exact sample from softmax(logits / T).")
+
+
+def first_change_temperature(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], Any]) -> None:
+    """Check ``fn(logits, noise, temperatures) -> T`` or ``None``.
+
+    The answer is the first temperature in the (increasing) grid at which the Gumbel-max choice,
+    with this fixed noise, differs from the greedy choice; ``None`` if it never does.
+    """
+    grid = np.round(np.arange(0.0, 3.0001, 0.05), 2)
+    z = np.array([2.0, 1.2, 0.3, 0.0, -1.0])
+    rng = np.random.default_rng(5)
+    tried_none = False
+    for _ in range(25):
+        g = gumbel_noise(rng, z.shape)
+        choices = choices_across_temperatures(z, grid, g)
+        changed = np.flatnonzero(choices != choices[0])
+        want = None if changed.size == 0 else float(grid[changed[0]])
+        tried_none |= want is None
+        got = _call(fn, z.copy(), g.copy(), grid.copy())
+        if want is None:
+            if got is not None:
+                raise _fail(
+                    f"with noise {np.round(g, 3).tolist()} the choice never changes on this grid, so the "
+                    f"answer is None; you returned {got!r}."
+                )
+            continue
+        if got is None or not math.isclose(float(got), want):
+            raise _fail(
+                f"with logits {z.tolist()} and noise {np.round(g, 3).tolist()} the choice first differs "
+                f"from greedy at T = {want}, you returned {got!r}. Use the *same* noise at every T and "
+                "compare each choice with the one at T = 0 (the argmax of the logits)."
+            )
+    if not tried_none:  # pragma: no cover - a property of the fixed seed above
+        raise RuntimeError("checker's cases should include a noise draw with no change")
+    _passed("With shared noise, the choice stays greedy until some other token's logit/T + noise overtakes it.")

@@ -1,0 +1,229 @@
+"""Plots the lessons share, drawn with matplotlib's object API onto an ``Axes`` you pass in.
+
+Each function works the same in a static notebook cell (``fig, ax = plt.subplots()``) and in a
+widget callback (``Figure()`` without pyplot, see :mod:`helpers.widgets`), and returns the artists
+it made so that a caller can update them instead of redrawing.
+
+The *what to draw* is computed separately (``*_view`` functions returning plain data), so it can be
+unit-tested without any figure.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike, NDArray
+
+from .data import printable
+from .metrics import ChiSquareResult, chi_square_test
+from .sampling import sample_inverse_cdf
+from .softmax import entropy, perplexity, softmax_with_temperature
+
+__all__ = [
+    "use_lesson_style",
+    "figure_summary",
+    "DistributionView",
+    "distribution_view",
+    "SamplingView",
+    "sampling_view",
+    "bar_distribution",
+    "histogram_vs_exact",
+    "figure_to_png",
+    "MODEL_COLOR",
+    "TEMPERED_COLOR",
+    "SAMPLE_COLOR",
+]
+
+MODEL_COLOR = "#9aa5b1"  # the model's own distribution (T = 1), drawn faint
+TEMPERED_COLOR = "#d9480f"  # the distribution at the chosen temperature
+SAMPLE_COLOR = "#1c7ed6"  # empirical frequencies of draws
+
+
+def figure_summary(fig: Figure) -> str:
+    """A one-line text stand-in for a figure: its axes' titles (what notebook tests compare)."""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    if titles:
+        return "[figure: " + " | ".join(titles) + "]"
+    return f"[figure with {len(fig.axes)} axes]"
+
+
+def use_lesson_style() -> None:
+    """Set the rcParams every lesson uses: PNG-friendly size and resolution, light grid.
+
+    In a notebook it also makes a figure's plain-text form list its titles instead of
+    ``<Figure size …>``, so that the stored text of a plot says what it shows.
+    """
+    matplotlib.rcParams.update(
+        {
+            "figure.figsize": (7.0, 3.2),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 10,
+        }
+    )
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/plain"].for_type(
+            Figure, lambda fig, printer, cycle: printer.text(figure_summary(fig))
+        )
+
+
+@dataclass(frozen=True)
+class DistributionView:
+    """What a bar chart of a tempered distribution shows.
+
+    Attributes:
+        labels: bar labels, the ``top_k`` most likely characters then ``"other"``.
+        probs: probability of each bar at the chosen temperature, shape ``(top_k + 1,)``.
+        reference: the same bars at ``T = 1`` (the model's own distribution).
+        entropy_bits: entropy of the full tempered distribution, in bits.
+        perplexity: effective number of choices of the full tempered distribution.
+    """
+
+    labels: tuple[str, ...]
+    probs: NDArray[np.float64]
+    reference: NDArray[np.float64]
+    entropy_bits: float
+    perplexity: float
+
+
+def distribution_view(
+    logits: ArrayLike, chars: Sequence[str], temperature: float, top_k: int = 12
+) -> DistributionView:
+    """The ``top_k`` most likely characters and an ``"other"`` bar, at ``temperature`` and at 1.
+
+    Temperature never changes the ranking, so the top ``top_k`` at ``T = 1`` are the top
+    ``top_k`` at every temperature and the bars can stay in place while the slider moves.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim != 1 or len(chars) != z.size:
+        raise ValueError(f"need one logit per character: got {z.shape} logits, {len(chars)} chars")
+    p_t = softmax_with_temperature(z, temperature)
+    p_1 = softmax_with_temperature(z, 1.0)
+    k = min(top_k, z.size)
+    order = np.argsort(-z, kind="stable")[:k]
+    return DistributionView(
+        labels=tuple(printable(chars[i]) for i in order) + ("other",),
+        probs=_top_bins(p_t, order),
+        reference=_top_bins(p_1, order),
+        entropy_bits=float(entropy(p_t, unit="bits")),
+        perplexity=float(perplexity(p_t)),
+    )
+
+
+def _top_bins(values: NDArray[np.float64], order: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``values`` at the ``order`` indices, then everything else summed into one last bin."""
+    top = values[order]
+    return np.append(top, max(0.0, float(values.sum() - top.sum())))
+
+
+@dataclass(frozen=True)
+class SamplingView:
+    """What the sampling histogram shows: draws at one temperature against the exact answer.
+
+    Attributes:
+        labels: the ``top_k`` most likely characters then ``"other"``.
+        frequencies: fraction of the draws that landed in each bar, shape ``(top_k + 1,)``.
+        probs: exact probability of each bar at this temperature.
+        n_draws: number of draws.
+        chi_square: the goodness-of-fit test of the draws over the full vocabulary.
+    """
+
+    labels: tuple[str, ...]
+    frequencies: NDArray[np.float64]
+    probs: NDArray[np.float64]
+    n_draws: int
+    chi_square: ChiSquareResult
+
+
+def sampling_view(
+    logits: ArrayLike,
+    chars: Sequence[str],
+    temperature: float,
+    uniforms: ArrayLike,
+    top_k: int = 8,
+) -> SamplingView:
+    """Draw one character per uniform number in ``uniforms`` (inverse CDF) at ``temperature``.
+
+    Passing the same ``uniforms`` at every temperature (common random numbers) makes the histogram
+    change smoothly as the temperature moves, instead of jumping to an unrelated sample.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim != 1 or len(chars) != z.size:
+        raise ValueError(f"need one logit per character: got {z.shape} logits, {len(chars)} chars")
+    u = np.atleast_1d(np.asarray(uniforms, dtype=np.float64))
+    p = softmax_with_temperature(z, temperature)
+    counts = np.bincount(sample_inverse_cdf(p, u), minlength=z.size).astype(np.float64)
+    order = np.argsort(-z, kind="stable")[: min(top_k, z.size)]
+    return SamplingView(
+        labels=tuple(printable(chars[i]) for i in order) + ("other",),
+        frequencies=_top_bins(counts / u.size, order),
+        probs=_top_bins(p, order),
+        n_draws=int(u.size),
+        chi_square=chi_square_test(counts, p),
+    )
+
+
+def bar_distribution(
+    ax: Axes,
+    view: DistributionView,
+    *,
+    title: str | None = None,
+    show_reference: bool = True,
+) -> BarContainer:
+    """Bars of ``view.probs`` (with the ``T = 1`` bars faint behind them). Returns the bars."""
+    x = np.arange(len(view.labels))
+    if show_reference:
+        ax.bar(x, view.reference, width=0.8, color=MODEL_COLOR, alpha=0.45, label="T = 1 (model)")
+    bars = ax.bar(x, view.probs, width=0.5, color=TEMPERED_COLOR, label="chosen T")
+    ax.set_xticks(x, view.labels)
+    ax.set_ylim(0, 1.0)
+    ax.set_ylabel("probability")
+    ax.set_xlabel("next character (top by probability, then all others)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right", frameon=False)
+    return bars
+
+
+def histogram_vs_exact(ax: Axes, view: SamplingView, *, title: str | None = None) -> BarContainer:
+    """Frequencies of the draws as bars, the exact probabilities as black ticks. Returns the bars."""
+    x = np.arange(len(view.labels))
+    bars = ax.bar(
+        x, view.frequencies, width=0.7, color=SAMPLE_COLOR, alpha=0.75,
+        label=f"drawn (n = {view.n_draws:,})",
+    )
+    ax.plot(x, view.probs, "_", color="black", markersize=22, markeredgewidth=2.5, label="exact")
+    ax.set_xticks(x, view.labels)
+    ax.set_ylabel("probability / frequency")
+    ax.set_xlabel("character")
+    ax.set_ylim(0, 1.0)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right", frameon=False)
+    return bars
+
+
+def figure_to_png(fig: Figure) -> bytes:
+    """Render ``fig`` to PNG bytes (for an ``ipywidgets.Image``), without pyplot.
+
+    The PNG carries no timestamp, so the same figure gives the same bytes every time.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()

@@ -1,0 +1,77 @@
+"""Write student versions of the lessons: solutions replaced by stubs, outputs cleared.
+
+Usage (``make student`` runs this)::
+
+    python -m helpers.student_versions                # notebooks/*.ipynb -> notebooks/student/
+    python -m helpers.student_versions --out DIR A.ipynb B.ipynb
+
+Solutions are marked in the full notebooks nbgrader-style, inside cells whose metadata marks them
+as nbgrader solution cells::
+
+    ### BEGIN SOLUTION
+    ...
+    ### END SOLUTION
+
+nbgrader's own ``ClearSolutions`` preprocessor replaces each such block with
+``raise NotImplementedError()``; the exercise's check cell then rejects the stub with a reminder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+__all__ = ["student_version", "write_student_versions", "main"]
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+BANNER = (
+    "> **Student version.** The solutions to the exercises at the end have been replaced by "
+    "`raise NotImplementedError()`. Write your own code there, run the cell, then run the check "
+    "cell below it: it tells you what is right and, if not, hints at what to fix."
+)
+
+
+def student_version(nb: NotebookNode) -> NotebookNode:
+    """A copy of ``nb`` with solution regions stubbed out and every output cleared."""
+    from nbgrader.preprocessors import ClearOutput, ClearSolutions  # heavy import: only here
+
+    nb = copy.deepcopy(nb)
+    nb, _ = ClearSolutions().preprocess(nb, {})
+    nb, _ = ClearOutput().preprocess(nb, {})
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = None
+    nb.metadata.pop("widgets", None)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(BANNER))
+    return nb
+
+
+def write_student_versions(notebooks: list[Path], out_dir: Path) -> list[Path]:
+    """Write the student version of each notebook into ``out_dir``; return the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        target = out_dir / path.name
+        nbformat.write(student_version(nb), target)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("--out", type=Path, default=NOTEBOOKS / "student", help="output folder")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    for target in write_student_versions(notebooks, args.out):
+        print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""The lessons' interactive widgets: sliders wired to plots.
+
+What to draw comes from :mod:`helpers.plots` (``distribution_view``, ``sampling_view``: plain data,
+unit-tested); this module only wires controls to it.
+
+Figures are drawn with :class:`matplotlib.figure.Figure` (never ``pyplot``) and shown as PNG bytes
+in an :class:`ipywidgets.Image`, so no notebook backend hook can race the drawing (JupyterLab 4.6
+sends widget messages on a kernel subshell; see README, "Blank figures").
+
+Every app draws once when it is built, so an error in its callback fails the notebook test, and
+shows that first picture as a static PNG where widgets cannot run (GitHub, nbviewer).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from .plots import (
+    bar_distribution,
+    distribution_view,
+    figure_to_png,
+    histogram_vs_exact,
+    sampling_view,
+)
+from .sampling import as_generator
+
+__all__ = [
+    "temperature_grid",
+    "temperature_slider",
+    "TemperatureExplorer",
+    "SamplingExplorer",
+]
+
+
+def temperature_grid(max_temperature: float = 5.0) -> tuple[float, ...]:
+    """Slider stops: 0 (greedy), fine steps below 1, coarser ones up to ``max_temperature``.
+
+    0, 0.01 … 0.1 in steps of 0.01, 0.15 … 1 in steps of 0.05, 1.1 … 2 in steps of 0.1, then
+    steps of 0.25. Most of the slider's length is spent below 2, where temperature matters most.
+    """
+    if not max_temperature >= 1.0:
+        raise ValueError(f"max_temperature must be at least 1, got {max_temperature}")
+    stops = [0.0]
+    stops += [round(0.01 * i, 2) for i in range(1, 11)]
+    stops += [round(0.1 + 0.05 * i, 2) for i in range(1, 19)]
+    stops += [round(1.0 + 0.1 * i, 1) for i in range(1, 11)]
+    t = 2.25
+    while t <= max_temperature + 1e-9:
+        stops.append(t)
+        t += 0.25
+    return tuple(s for s in stops if s <= max_temperature + 1e-9)
+
+
+def _label(t: float) -> str:
+    return "0 (greedy)" if t == 0 else f"{t:g}"
+
+
+def temperature_slider(
+    value: float = 1.0, max_temperature: float = 5.0, description: str = "temperature T"
+) -> widgets.SelectionSlider:
+    """A slider over :func:`temperature_grid`; its ``.value`` is the temperature (a float)."""
+    grid = temperature_grid(max_temperature)
+    nearest = min(grid, key=lambda s: abs(s - value))
+    return widgets.SelectionSlider(
+        options=[(_label(t), t) for t in grid],
+        value=nearest,
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="520px"),
+    )
+
+
+class _FigureApp:
+    """A PNG-rendered figure with controls above it and a line of HTML text below them."""
+
+    description = "interactive figure"
+
+    def __init__(self, controls: Sequence[widgets.Widget], figsize: tuple[float, float]) -> None:
+        self.figure = Figure(figsize=figsize, dpi=100)
+        self.ax = self.figure.add_subplot()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.text = widgets.HTML()
+        self.root = widgets.VBox([*controls, self.text, self.image])
+        for control in controls:
+            control.observe(lambda _change: self.update(), names="value")
+
+    def draw(self) -> str:
+        """Draw ``self.ax`` for the controls' current values; return the HTML text line."""
+        raise NotImplementedError
+
+    def update(self) -> None:
+        """Redraw the figure and the text from the controls' current values."""
+        self.ax.clear()
+        self.text.value = self.draw()
+        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.2)
+        self.image.value = figure_to_png(self.figure)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        bundle = self.root._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (
+            f"{self.description} (interactive in JupyterLab: run the notebook to move the controls)"
+        )
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        return bundle
+
+
+class TemperatureExplorer(_FigureApp):
+    """Temperature slider → bar chart of the next-character distribution, entropy, perplexity.
+
+    Args:
+        logits_by_context: for each context (e.g. ``"th"``), the logits of the next character,
+            shape ``(V,)``.
+        chars: the ``V`` characters, in logit order.
+        temperature: initial temperature.
+        top_k: how many characters get their own bar (the rest share an "other" bar).
+    """
+
+    description = "Temperature explorer"
+
+    def __init__(
+        self,
+        logits_by_context: Mapping[str, ArrayLike],
+        chars: Sequence[str],
+        temperature: float = 1.0,
+        top_k: int = 12,
+    ) -> None:
+        if not logits_by_context:
+            raise ValueError("give at least one context and its logits")
+        self.logits = {k: np.asarray(v, dtype=np.float64) for k, v in logits_by_context.items()}
+        self.chars = list(chars)
+        self.top_k = top_k
+        self.slider = temperature_slider(temperature)
+        self.context = widgets.Dropdown(
+            options=[(repr(k), k) for k in self.logits], description="after the text"
+        )
+        super().__init__([self.context, self.slider], figsize=(7.5, 3.4))
+        self.update()
+
+    def draw(self) -> str:
+        t = self.slider.value
+        view = distribution_view(self.logits[self.context.value], self.chars, t, self.top_k)
+        bar_distribution(self.ax, view, title=f"Next character after {self.context.value!r}, T = {_label(t)}")
+        best = int(np.argmax(view.probs[:-1]))
+        return (
+            f"<b>T = {_label(t)}</b> · entropy <b>{view.entropy_bits:.2f} bits</b> · "
+            f"effective number of choices <b>{view.perplexity:.1f}</b> · most likely "
+            f"<code>{html.escape(view.labels[best])}</code> with p = {view.probs[best]:.3f}"
+        )
+
+
+class SamplingExplorer(_FigureApp):
+    """Temperature and number of draws → histogram of draws over the exact probabilities.
+
+    The draws come from one fixed stream of uniform numbers per seed (common random numbers), so
+    moving the temperature reshapes the same draws rather than drawing new ones, and more draws
+    extend the same sequence.
+
+    Args:
+        logits: next-character logits, shape ``(V,)``.
+        chars: the ``V`` characters.
+        seed: seed of the uniform numbers.
+        temperature: initial temperature.
+        top_k: characters with their own bar.
+    """
+
+    description = "Sampling explorer"
+    draw_options = (10, 100, 1_000, 10_000)
+
+    def __init__(
+        self,
+        logits: ArrayLike,
+        chars: Sequence[str],
+        seed: int = 0,
+        temperature: float = 1.0,
+        top_k: int = 8,
+    ) -> None:
+        self.logits = np.asarray(logits, dtype=np.float64)
+        self.chars = list(chars)
+        self.top_k = top_k
+        self.slider = temperature_slider(temperature)
+        self.n_draws = widgets.SelectionSlider(
+            options=[(f"{n:,}", n) for n in self.draw_options],
+            value=1_000,
+            description="number of draws",
+            style={"description_width": "initial"},
+        )
+        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
+        self._uniforms: dict[int, np.ndarray] = {}  # cache: seed -> uniform numbers
+        super().__init__([self.slider, widgets.HBox([self.n_draws, self.seed])], figsize=(7.5, 3.4))
+        self.update()
+
+    def uniforms(self) -> np.ndarray:
+        """The fixed uniform numbers of the current seed, shape ``(max draws,)``."""
+        seed = int(self.seed.value)
+        if seed not in self._uniforms:
+            self._uniforms[seed] = as_generator(seed).random(max(self.draw_options))
+        return self._uniforms[seed]
+
+    def draw(self) -> str:
+        t, n = self.slider.value, self.n_draws.value
+        view = sampling_view(self.logits, self.chars, t, self.uniforms()[:n], self.top_k)
+        histogram_vs_exact(self.ax, view, title=f"{n:,} draws at T = {_label(t)} (seed {self.seed.value})")
+        chi = view.chi_square
+        verdict = "consistent with the exact probabilities" if chi.p_value >= 0.001 else "a poor fit"
+        return (
+            f"<b>T = {_label(t)}</b>, {n:,} draws · chi-square {chi.statistic:.1f} on {chi.dof} "
+            f"degrees of freedom, p = {chi.p_value:.3f}: {verdict}"
+        )
