@@ -83,12 +83,18 @@ class _FigureApp:
 
     description = "interactive figure"
 
-    def __init__(self, controls: Sequence[widgets.Widget], figsize: tuple[float, float]) -> None:
+    def __init__(
+        self,
+        controls: Sequence[widgets.ValueWidget],
+        figsize: tuple[float, float],
+        rows: Sequence[widgets.Widget] | None = None,
+    ) -> None:
+        """``controls`` are watched for changes; ``rows`` (default: the controls) are laid out."""
         self.figure = Figure(figsize=figsize, dpi=100)
         self.ax = self.figure.add_subplot()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.text = widgets.HTML()
-        self.root = widgets.VBox([*controls, self.text, self.image])
+        self.root = widgets.VBox([*(rows if rows is not None else controls), self.text, self.image])
         for control in controls:
             control.observe(lambda _change: self.update(), names="value")
 
@@ -194,7 +200,11 @@ class SamplingExplorer(_FigureApp):
         )
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
         self._uniforms: dict[int, np.ndarray] = {}  # cache: seed -> uniform numbers
-        super().__init__([self.slider, widgets.HBox([self.n_draws, self.seed])], figsize=(7.5, 3.4))
+        super().__init__(
+            [self.slider, self.n_draws, self.seed],
+            figsize=(7.5, 3.4),
+            rows=[self.slider, widgets.HBox([self.n_draws, self.seed])],
+        )
         self.update()
 
     def uniforms(self) -> np.ndarray:

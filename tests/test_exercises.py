@@ -1,0 +1,142 @@
+"""The exercise checkers accept right answers, reject stubs, and name the usual mistakes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import helpers.exercises as check
+from helpers import sampling, softmax
+
+
+def stub(*args):
+    raise NotImplementedError()
+
+
+# --- reference answers pass --------------------------------------------------------------------
+
+def good_softmax(z, t):
+    return softmax.softmax_with_temperature(z, t)
+
+
+def good_entropy(p):
+    return softmax.entropy(p, unit="bits")
+
+
+def good_temperature(z, target):
+    lo, hi = 1e-3, 1e3
+    for _ in range(60):
+        mid = np.sqrt(lo * hi)
+        lo, hi = (mid, hi) if softmax.perplexity(softmax.softmax_with_temperature(z, mid)) < target else (lo, mid)
+    return mid
+
+
+def good_inverse_cdf(p, u):
+    return int(np.searchsorted(np.cumsum(p), u, side="right"))
+
+
+def good_gumbel(z, t, g):
+    return sampling.sample_gumbel_max(z, t, g)
+
+
+def good_first_change(z, g, grid):
+    greedy = int(np.argmax(z))
+    return next((float(t) for t in grid if sampling.sample_gumbel_max(z, t, g) != greedy), None)
+
+
+PAIRS = [
+    (check.softmax_with_temperature, good_softmax),
+    (check.entropy_bits, good_entropy),
+    (check.temperature_for_perplexity, good_temperature),
+    (check.inverse_cdf, good_inverse_cdf),
+    (check.gumbel_max, good_gumbel),
+    (check.first_change_temperature, good_first_change),
+]
+
+
+@pytest.mark.parametrize(("checker", "answer"), PAIRS, ids=lambda f: f.__name__)
+def test_right_answers_pass(checker, answer, capsys):
+    checker(answer)
+    assert capsys.readouterr().out.startswith("✅ Correct!")
+
+
+@pytest.mark.parametrize(("checker", "answer"), PAIRS, ids=lambda f: f.__name__)
+def test_stub_is_rejected_with_a_reminder(checker, answer):
+    with pytest.raises(check.ExerciseFailed, match="not written yet"):
+        checker(stub)
+
+
+# --- the usual mistakes get specific hints ----------------------------------------------------
+
+def _softmax(z, axis=-1):
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+SOFTMAX_MISTAKES = {
+    "divides probabilities": (lambda z, t: _softmax(z) / t / (_softmax(z) / t).sum(), "Dividing the \\*probabilities\\*"),
+    "divides output, no renormalising": (lambda z, t: _softmax(z) / t, "divided the softmax output by T"),
+    "power T (fastai #1264)": (lambda z, t: _softmax(z) ** t / (_softmax(z) ** t).sum(), "the wrong way round"),
+    "no max subtraction": (lambda z, t: np.exp(np.asarray(z) / t) / np.exp(np.asarray(z) / t).sum(axis=-1, keepdims=True), "subtract the largest logit"),
+    "wrong axis": (lambda z, t: _softmax(np.asarray(z) / t, axis=0), "each \\*row\\* must sum to 1"),
+    "T = 0 divides by zero": (lambda z, t: _softmax(np.asarray(z) / t), "T = 0"),
+}
+
+
+@pytest.mark.parametrize("mistake", SOFTMAX_MISTAKES, ids=str)
+def test_softmax_mistakes_get_hints(mistake):
+    fn, hint = SOFTMAX_MISTAKES[mistake]
+    with pytest.raises(check.ExerciseFailed, match=hint):
+        check.softmax_with_temperature(fn)
+
+
+def test_softmax_t0_zero_division_hint():
+    def python_division(z, t):
+        if t == 0:
+            raise ZeroDivisionError("float division by zero")
+        return softmax.softmax_with_temperature(z, t)
+
+    with pytest.raises(check.ExerciseFailed, match="ZeroDivisionError"):
+        check.softmax_with_temperature(python_division)
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda p: float(-np.sum(p * np.log2(p))), "NaN"),  # 0 log 0
+        (lambda p: float(-np.sum(p[p > 0] * np.log(p[p > 0]))), "nats"),
+        (lambda p: float(np.sum(p[p > 0] * np.log2(p[p > 0]))), "minus sign"),
+    ],
+)
+def test_entropy_mistakes_get_hints(fn, hint):
+    with pytest.raises(check.ExerciseFailed, match=hint):
+        check.entropy_bits(fn)
+
+
+def test_temperature_hint_says_which_way():
+    with pytest.raises(check.ExerciseFailed, match="too high: lower T"):
+        check.temperature_for_perplexity(lambda z, target: 100.0)
+    with pytest.raises(check.ExerciseFailed, match="too low: raise T"):
+        check.temperature_for_perplexity(lambda z, target: 0.01)
+
+
+def test_inverse_cdf_boundary_hint():
+    with pytest.raises(check.ExerciseFailed, match="side='right'"):
+        check.inverse_cdf(lambda p, u: int(np.searchsorted(np.cumsum(p), u, side="left")))
+    with pytest.raises(check.ExerciseFailed, match="cumulative"):
+        check.inverse_cdf(lambda p, u: int(np.argmax(np.asarray(p) > u)))
+
+
+def test_gumbel_hints():
+    with pytest.raises(check.ExerciseFailed, match="temperature has no effect"):
+        check.gumbel_max(lambda z, t, g: int(np.argmax((np.asarray(z) + g) / t)) if t else int(np.argmax(z)))
+    with pytest.raises(check.ExerciseFailed, match="argmin"):
+        check.gumbel_max(lambda z, t, g: int(np.argmin(np.asarray(z) / t + g)) if t else int(np.argmax(z)))
+
+
+def test_first_change_rejects_fresh_noise_answer():
+    def always_first(z, g, grid):
+        return float(grid[1])
+
+    with pytest.raises(check.ExerciseFailed, match="same\\* noise|answer is None"):
+        check.first_change_temperature(always_first)

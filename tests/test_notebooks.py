@@ -1,0 +1,80 @@
+"""Lesson notebooks: their shape as lessons, and that running them twice gives the same outputs.
+
+(nbval, run by the same `pytest` command, separately re-runs every notebook in strict mode and
+compares its text outputs with the stored ones.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+from conftest import NOTEBOOKS, ROOT
+from notebook_tools import comparable_outputs, execute
+
+assert NOTEBOOKS, "no lesson notebooks found"
+
+
+def _source(cell) -> str:
+    return cell.source if isinstance(cell.source, str) else "".join(cell.source)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_has_the_parts_of_a_lesson(path):
+    nb = nbformat.read(path, as_version=4)
+    first = _source(nb.cells[0])
+    number = int(path.name[:2])
+    assert nb.cells[0].cell_type == "markdown" and first.startswith(f"# Lesson {number} — ")
+    for part in ["**You will learn**", "**Prerequisites:**", "**Time:**", "**Outline:**"]:
+        assert part in first, f"the introduction lacks {part}"
+    markdown = "\n".join(_source(c) for c in nb.cells if c.cell_type == "markdown")
+    assert "## Summary" in markdown and "**Next:**" in markdown and "## Exercises" in markdown
+    headings = re.findall(r"^## (\d+)\. ", markdown, flags=re.M)
+    assert headings == [str(i) for i in range(1, len(headings) + 1)] and len(headings) >= 5
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_have_solutions_and_checks(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = nb.cells
+    solutions = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(solutions) >= 3, "a lesson ends with at least three exercises"
+    for i in solutions:
+        src = _source(cells[i])
+        assert "### BEGIN SOLUTION" in src and "### END SOLUTION" in src
+        following = cells[i + 1]
+        assert following.metadata.get("nbgrader", {}).get("grade") is True
+        assert _source(following).lstrip().startswith("check."), "a check cell follows each exercise"
+    for c in cells:
+        if "BEGIN SOLUTION" in _source(c):
+            assert c.metadata.get("nbgrader", {}).get("solution"), "solution markers outside a solution cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_read_well(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run top to bottom and save"
+    for c in code:
+        outputs = json.dumps(c.outputs)
+        assert '"output_type": "error"' not in outputs
+        assert "<Figure size" not in outputs
+        assert not re.search(r"/work/|/root/|/home/\w+/|shared/data", outputs), "a machine path in an output"
+        src = _source(c)
+        if "plt.subplots" in src:
+            assert src.rstrip().splitlines()[-1].startswith("plt.show()") or "plt.show()" in src
+        assert "NBVAL_SKIP" not in src and "NBVAL_IGNORE_OUTPUT" not in src
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_running_twice_gives_the_stored_outputs(path):
+    stored = nbformat.read(path, as_version=4)
+    first = execute(nbformat.read(path, as_version=4), cwd=path.parent)
+    second = execute(nbformat.read(path, as_version=4), cwd=path.parent)
+    assert comparable_outputs(first) == comparable_outputs(second), "two runs differ"
+    # images too, which nbval does not compare
+    assert comparable_outputs(first) == comparable_outputs(stored), (
+        f"stored outputs are stale: run `make notebooks` and commit {path.relative_to(ROOT)}"
+    )

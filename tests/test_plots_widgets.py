@@ -1,0 +1,100 @@
+"""What the plots and widgets show (logic, no browser), and that the widgets react."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from helpers import plots, softmax, widgets
+
+CHARS = list("abcdefghij")
+LOGITS = np.array([3.0, 2.5, 2.0, 1.0, 0.5, 0.0, -1.0, -2.0, -3.0, -5.0])
+
+
+def test_temperature_grid_reaches_greedy_and_five_with_fine_steps_below_one():
+    grid = np.array(widgets.temperature_grid())
+    assert grid[0] == 0.0 and grid[-1] == 5.0 and 1.0 in grid
+    assert np.all(np.diff(grid) > 0)
+    below_one = grid[grid <= 1.0]
+    assert np.max(np.diff(below_one)) <= 0.05 + 1e-12 and len(below_one) >= 25
+    with pytest.raises(ValueError):
+        widgets.temperature_grid(0.5)
+
+
+def test_slider_values_are_temperatures():
+    s = widgets.temperature_slider(0.33)
+    assert s.value == pytest.approx(0.35)
+    assert s.options[0][0] == "0 (greedy)"
+
+
+@pytest.mark.parametrize("t", [0.0, 0.3, 1.0, 5.0])
+def test_distribution_view(t):
+    view = plots.distribution_view(LOGITS, CHARS, t, top_k=4)
+    assert view.labels == ("a", "b", "c", "d", "other")
+    assert view.probs.sum() == pytest.approx(1.0) and view.reference.sum() == pytest.approx(1.0)
+    full = softmax.softmax_with_temperature(LOGITS, t)
+    np.testing.assert_allclose(view.probs[:4], full[:4])
+    np.testing.assert_allclose(view.reference[:4], softmax.softmax_with_temperature(LOGITS, 1.0)[:4])
+    assert view.entropy_bits == pytest.approx(softmax.entropy(full, unit="bits"))
+    assert view.perplexity == pytest.approx(softmax.perplexity(full))
+
+
+def test_sampling_view_counts_and_fit():
+    u = np.random.default_rng(0).random(5000)
+    view = plots.sampling_view(LOGITS, CHARS, 1.0, u, top_k=3)
+    assert view.n_draws == 5000 and view.frequencies.sum() == pytest.approx(1.0)
+    assert view.chi_square.p_value > 1e-4
+    greedy = plots.sampling_view(LOGITS, CHARS, 0.0, u, top_k=3)
+    np.testing.assert_allclose(greedy.frequencies, [1, 0, 0, 0])
+
+
+def test_png_is_deterministic():
+    fig = Figure(figsize=(3, 2))
+    plots.bar_distribution(fig.add_subplot(), plots.distribution_view(LOGITS, CHARS, 1.0))
+    a, b = plots.figure_to_png(fig), plots.figure_to_png(fig)
+    assert a == b and a.startswith(b"\x89PNG")
+
+
+def test_figure_summary_lists_titles():
+    fig = Figure()
+    fig.add_subplot(1, 2, 1).set_title("left")
+    fig.add_subplot(1, 2, 2).set_title("right")
+    assert plots.figure_summary(fig) == "[figure: left | right]"
+
+
+def test_temperature_explorer_reacts_to_slider_and_context():
+    app = widgets.TemperatureExplorer({"x": LOGITS, "y": LOGITS[::-1]}, CHARS)
+    first_png, first_text = bytes(app.image.value), app.text.value
+    assert "entropy" in first_text and first_png.startswith(b"\x89PNG")
+    app.slider.value = 0.0
+    assert bytes(app.image.value) != first_png and "entropy <b>0.00 bits</b>" in app.text.value
+    app.slider.value = 1.0
+    assert app.text.value == first_text
+    app.context.value = "y"
+    assert "most likely <code>j</code>" in app.text.value
+
+
+def test_sampling_explorer_reuses_draws_across_temperatures():
+    app = widgets.SamplingExplorer(LOGITS, CHARS, seed=3)
+    u = app.uniforms()
+    assert u is app.uniforms()  # cached per seed
+    app.slider.value = 0.0
+    assert "0 (greedy)" in app.text.value
+    text0, png0 = app.text.value, bytes(app.image.value)
+    app.seed.value = 4
+    assert app.uniforms() is not u and bytes(app.image.value) != png0  # redrawn (title names the seed)
+    assert app.text.value == text0  # but at T = 0 every seed draws the greedy character
+    app.n_draws.value = 10
+    assert "10 draws" in app.text.value and "seed 4" in app.figure.axes[0].get_title()
+    app.slider.value = 5.0
+    png_seed4 = bytes(app.image.value)
+    app.seed.value = 3
+    assert bytes(app.image.value) != png_seed4  # at T = 5 another seed gives other draws
+
+
+def test_widget_shows_a_still_picture_where_widgets_cannot_run():
+    app = widgets.SamplingExplorer(LOGITS, CHARS)
+    bundle = app._repr_mimebundle_()
+    assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(bundle)
+    assert "interactive in JupyterLab" in bundle["text/plain"]
