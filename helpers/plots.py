@@ -16,7 +16,9 @@ from typing import Sequence
 
 import matplotlib
 import numpy as np
+import PIL.Image
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
@@ -222,8 +224,12 @@ def histogram_vs_exact(ax: Axes, view: SamplingView, *, title: str | None = None
 def figure_to_png(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes (for an ``ipywidgets.Image``), without pyplot.
 
-    The PNG carries no timestamp, so the same figure gives the same bytes every time.
+    Renders with Agg and encodes with light compression (zlib level 1): about half the time of
+    ``fig.savefig`` for a slider's redraw, and the same pixels give the same bytes every time.
     """
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    rgba.convert("RGB").save(buf, format="png", compress_level=1)
     return buf.getvalue()

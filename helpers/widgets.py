@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
@@ -98,15 +99,15 @@ class _FigureApp:
         for control in controls:
             control.observe(lambda _change: self.update(), names="value")
 
+        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.2)
+
     def draw(self) -> str:
-        """Draw ``self.ax`` for the controls' current values; return the HTML text line."""
+        """Update ``self.ax`` for the controls' current values; return the HTML text line."""
         raise NotImplementedError
 
     def update(self) -> None:
         """Redraw the figure and the text from the controls' current values."""
-        self.ax.clear()
         self.text.value = self.draw()
-        self.figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.2)
         self.image.value = figure_to_png(self.figure)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
@@ -147,13 +148,23 @@ class TemperatureExplorer(_FigureApp):
         self.context = widgets.Dropdown(
             options=[(repr(k), k) for k in self.logits], description="after the text"
         )
+        self._bars: BarContainer | None = None  # the orange bars, updated in place as T moves
+        self._bars_context: str | None = None
         super().__init__([self.context, self.slider], figsize=(7.5, 3.4))
         self.update()
 
     def draw(self) -> str:
-        t = self.slider.value
-        view = distribution_view(self.logits[self.context.value], self.chars, t, self.top_k)
-        bar_distribution(self.ax, view, title=f"Next character after {self.context.value!r}, T = {_label(t)}")
+        t, context = self.slider.value, self.context.value
+        view = distribution_view(self.logits[context], self.chars, t, self.top_k)
+        title = f"Next character after {context!r}, T = {_label(t)}"
+        if self._bars is None or self._bars_context != context:
+            self.ax.clear()  # new context: new labels and reference bars
+            self._bars = bar_distribution(self.ax, view, title=title)
+            self._bars_context = context
+        else:  # same bars, new heights: the ranking never changes with T
+            for bar, height in zip(self._bars, view.probs):
+                bar.set_height(height)
+            self.ax.set_title(title)
         best = int(np.argmax(view.probs[:-1]))
         return (
             f"<b>T = {_label(t)}</b> · entropy <b>{view.entropy_bits:.2f} bits</b> · "
@@ -217,6 +228,7 @@ class SamplingExplorer(_FigureApp):
     def draw(self) -> str:
         t, n = self.slider.value, self.n_draws.value
         view = sampling_view(self.logits, self.chars, t, self.uniforms()[:n], self.top_k)
+        self.ax.clear()
         histogram_vs_exact(self.ax, view, title=f"{n:,} draws at T = {_label(t)} (seed {self.seed.value})")
         chi = view.chi_square
         verdict = "consistent with the exact probabilities" if chi.p_value >= 0.001 else "a poor fit"
