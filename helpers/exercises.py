@@ -30,6 +30,10 @@ __all__ = [
     "inverse_cdf",
     "gumbel_max",
     "first_change_temperature",
+    "rnn_step",
+    "buggy_loss_and_grads",
+    "wrong_gradients",
+    "text_perplexity",
 ]
 
 
@@ -310,3 +314,164 @@ def first_change_temperature(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     if not tried_none:  # pragma: no cover - a property of the fixed seed above
         raise RuntimeError("checker's cases should include a noise draw with no change")
     _passed("With shared noise, the choice stays greedy until some other token's logit/T + noise overtakes it.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 3
+# ---------------------------------------------------------------------------------------------
+
+def _small_rnn_case(batch: int = 2):
+    from . import tiny_rnn
+
+    rng = np.random.default_rng(3)
+    params = tiny_rnn.init_params(7, 5, seed=3, scale=0.4)
+    params["bh"] = rng.normal(0, 0.3, 5)
+    params["by"] = rng.normal(0, 0.3, 7)
+    inputs = rng.integers(0, 7, (batch, 6))
+    targets = rng.integers(0, 7, (batch, 6))
+    h0 = rng.normal(0, 0.5, (batch, 5))
+    return params, inputs, targets, h0
+
+
+def rnn_step(fn: Callable[[dict, np.ndarray, int], Any]) -> None:
+    """Check ``fn(params, h_prev, char_id) -> (h, logits)`` for one step of the tiny RNN."""
+    from . import tiny_rnn
+
+    params, inputs, _, h0 = _small_rnn_case(batch=1)
+    h_prev = h0[0]
+    for x in inputs[0][:4]:
+        result = _call(fn, {k: v.copy() for k, v in params.items()}, h_prev.copy(), int(x))
+        try:
+            h, logits = (np.asarray(r, dtype=np.float64) for r in result)
+        except (TypeError, ValueError):
+            raise _fail(f"return a pair (h, logits), got {result!r}") from None
+        hs, want_logits = tiny_rnn.forward(params, np.array([[x]]), h_prev[None, :])
+        want_h = hs[0, 1]
+        if h.shape != (5,) or logits.shape != (7,):
+            raise _fail(
+                f"h should have shape (H,) = (5,) and logits (V,) = (7,); got {h.shape} and {logits.shape}. "
+                "Look up column x of Wxh (Wxh[:, x]) rather than multiplying by a one-hot row."
+            )
+        if not np.allclose(h, want_h, atol=1e-9):
+            pre = params["Wxh"][:, x] + params["Whh"] @ h_prev + params["bh"]
+            if np.allclose(h, pre, atol=1e-9):
+                raise _fail("your h is the pre-activation: apply np.tanh to Wxh[:, x] + Whh @ h_prev + bh.")
+            if np.allclose(h, np.tanh(pre - params["bh"]), atol=1e-9):
+                raise _fail("your h leaves out the bias bh.")
+            if np.allclose(h, np.tanh(params["Wxh"][:, x] + params["Whh"].T @ h_prev + params["bh"]), atol=1e-9):
+                raise _fail("you multiplied by Whh.T: the recurrence is Whh @ h_prev.")
+            raise _fail(f"for x = {x} your h differs from tanh(Wxh[:, x] + Whh @ h_prev + bh).")
+        if not np.allclose(logits, want_logits[0, 0], atol=1e-9):
+            if np.allclose(logits, params["Why"] @ h, atol=1e-9):
+                raise _fail("your logits leave out the bias by.")
+            raise _fail("your logits differ from Why @ h + by (use the *new* h, not h_prev).")
+        h_prev = want_h
+    _passed("One step: h = tanh(Wxh[:, x] + Whh h_prev + bh), logits = Why h + by.")
+
+
+def buggy_loss_and_grads(params, inputs, targets, h0):
+    """A backward pass with one bug, for lesson 3's bug hunt (same interface as
+    :func:`helpers.tiny_rnn.loss_and_grads`)."""
+    from . import tiny_rnn
+    from .softmax import log_softmax
+
+    hs, logits = tiny_rnn.forward(params, inputs, h0)
+    b, length, v = logits.shape
+    logp = log_softmax(logits)
+    loss = float(-np.take_along_axis(logp, targets[..., None], axis=-1).mean())
+    dlogits = np.exp(logp)
+    for i in range(b):
+        for t in range(length):
+            dlogits[i, t, targets[i, t]] -= 1.0
+    dlogits /= b
+    grads = {
+        "Why": dlogits.reshape(-1, v).T @ hs[:, 1:].reshape(b * length, -1),
+        "by": dlogits.sum(axis=(0, 1)),
+        "Wxh": np.zeros_like(params["Wxh"]),
+        "Whh": np.zeros_like(params["Whh"]),
+        "bh": np.zeros_like(params["bh"]),
+    }
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(length)):
+        dh = dlogits[:, t] @ params["Why"] + dh_next
+        draw = dh  # back through tanh
+        grads["bh"] += draw.sum(axis=0)
+        for i in range(b):
+            grads["Wxh"][:, inputs[i, t]] += draw[i]
+        grads["Whh"] += draw.T @ hs[:, t]
+        dh_next = draw @ params["Whh"]
+    return loss, grads, hs[:, -1]
+
+
+def wrong_gradients(fn: Callable[..., Any]) -> None:
+    """Check ``fn(grad_fn, params, inputs, targets, h0) -> set of parameter names`` whose
+    gradients ``grad_fn`` gets wrong (found with the gradient check)."""
+    from . import tiny_rnn
+
+    def transposed_whh(*args):
+        loss, grads, h = tiny_rnn.loss_and_grads(*args)
+        grads["Whh"] = grads["Whh"].T
+        return loss, grads, h
+
+    def doubled_by(*args):
+        loss, grads, h = tiny_rnn.loss_and_grads(*args)
+        grads["by"] = 2 * grads["by"]
+        return loss, grads, h
+
+    cases = [
+        ("the correct tiny_rnn.loss_and_grads", tiny_rnn.loss_and_grads, set()),
+        ("buggy_loss_and_grads", buggy_loss_and_grads, {"Wxh", "Whh", "bh"}),
+        ("a backward pass that transposes Whh's gradient", transposed_whh, {"Whh"}),
+        ("a backward pass that doubles by's gradient", doubled_by, {"by"}),
+    ]
+    for name, grad_fn, want in cases:
+        case = _small_rnn_case()
+        got = _call(fn, grad_fn, *case)
+        try:
+            got_set = set(got)
+        except TypeError:
+            raise _fail(f"return a set of parameter names such as {{'Whh'}}, got {got!r}") from None
+        if got_set == want:
+            continue
+        if not want and got_set:
+            raise _fail(
+                f"for {name} you report {sorted(got_set)} as wrong, but it is correct: your threshold is "
+                "too strict. Correct gradients give relative errors around 1e-8; wrong ones around 1e-1."
+            )
+        raise _fail(
+            f"for {name} the wrong gradients are {sorted(want)}, you found {sorted(got_set)}. Run "
+            "tiny_rnn.gradient_check(..., grad_fn=grad_fn, names=[name]) for each name in "
+            "tiny_rnn.PARAM_NAMES and keep the names whose error is large (say > 1e-5)."
+        )
+    _passed(
+        "buggy_loss_and_grads gets Wxh, Whh and bh wrong but Why and by right: the bug is between the "
+        "output layer and the recurrence, in the step back through tanh (draw = dh forgets 1 - h**2)."
+    )
+
+
+def text_perplexity(fn: Callable[[dict, np.ndarray], Any]) -> None:
+    """Check ``fn(params, ids) -> perplexity`` of a text under the tiny RNN (from a zero state)."""
+    from . import tiny_rnn
+    from .softmax import log_softmax
+
+    params, inputs, _, _ = _small_rnn_case(batch=1)
+    ids = np.concatenate([inputs[0], inputs[0][::-1]])
+    got = _call(fn, {k: v.copy() for k, v in params.items()}, ids.copy())
+    try:
+        got_f = float(got)
+    except (TypeError, ValueError):
+        raise _fail(f"return one number, got {got!r}") from None
+    _, logits = tiny_rnn.forward(params, ids[None, :-1], np.zeros((1, 5)))
+    nll = -np.take_along_axis(log_softmax(logits[0]), ids[1:, None], axis=-1)
+    want = float(np.exp(nll.mean()))
+    if np.isclose(got_f, want, rtol=1e-6):
+        _passed("Perplexity = exp(mean loss in nats): the model's effective number of choices per character.")
+        return
+    if np.isclose(got_f, np.log(want), rtol=1e-6):
+        raise _fail(f"you return {got_f:.4f}, the mean loss in nats; perplexity is exp of it.")
+    if np.isclose(got_f, 2 ** np.log(want), rtol=1e-6):
+        raise _fail("you used 2 ** loss with a loss in nats: use np.exp (or a loss in bits with 2 **).")
+    raise _fail(
+        f"expected {want:.4f}, got {got_f:.4f}. Feed ids[:-1] from a zero hidden state, score how well "
+        "each step's logits predict the *next* id (ids[1:]) with log_softmax, average, exponentiate."
+    )

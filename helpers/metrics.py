@@ -8,7 +8,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-__all__ = ["ChiSquareResult", "chi_square_test"]
+__all__ = [
+    "ChiSquareResult",
+    "chi_square_test",
+    "distinct_ngram_fraction",
+    "known_word_fraction",
+    "ngram_cross_entropy",
+]
 
 
 @dataclass(frozen=True)
@@ -60,3 +66,55 @@ def chi_square_test(counts: ArrayLike, probs: ArrayLike, min_expected: float = 5
     return ChiSquareResult(
         statistic=float(stat), dof=len(obs) - 1, p_value=float(p_value), bins=len(obs)
     )
+
+
+def distinct_ngram_fraction(text: str, n: int = 4) -> float:
+    """Distinct character ``n``-grams over all ``n``-grams of ``text``: 1 = no repeats, near 0 =
+    one short loop over and over. ``nan`` for a text shorter than ``n``."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    grams = [text[i : i + n] for i in range(len(text) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else float("nan")
+
+
+def known_word_fraction(text: str, known_words: set[str]) -> float:
+    """Fraction of the words of ``text`` (lower-cased runs of letters and apostrophes) that are in
+    ``known_words``: low = invented words. ``nan`` if the text has no words."""
+    import re
+
+    words = re.findall(r"[a-z']+", text.lower())
+    return sum(w in known_words for w in words) / len(words) if words else float("nan")
+
+
+def ngram_cross_entropy(
+    train_ids: np.ndarray, test_ids: np.ndarray, order: int, vocab_size: int, pseudocount: float = 0.5
+) -> float:
+    """Cross-entropy (nats/char) on ``test_ids`` of a character ``order``-gram model counted on
+    ``train_ids`` with add-``pseudocount`` smoothing: a baseline for trained networks.
+
+    ``order = 1`` ignores context (character frequencies); ``order = 2`` looks at the previous
+    character; and so on.
+    """
+    if order < 1:
+        raise ValueError(f"order must be >= 1, got {order}")
+
+    def keys(ids: np.ndarray) -> np.ndarray:
+        k = np.zeros(len(ids) - order + 1, dtype=np.int64)
+        for j in range(order - 1):
+            k = k * vocab_size + ids[j : len(ids) - order + 1 + j]
+        return k  # context of each position (0 for order 1)
+
+    train_ctx, train_next = keys(train_ids), train_ids[order - 1 :]
+    test_ctx, test_next = keys(test_ids), test_ids[order - 1 :]
+    pair = train_ctx * vocab_size + train_next
+    uniq_pair, pair_counts = np.unique(pair, return_counts=True)
+    uniq_ctx, ctx_counts = np.unique(train_ctx, return_counts=True)
+
+    def lookup(uniq: np.ndarray, counts: np.ndarray, query: np.ndarray) -> np.ndarray:
+        pos = np.clip(np.searchsorted(uniq, query), 0, len(uniq) - 1)
+        return np.where(uniq[pos] == query, counts[pos], 0)
+
+    c_pair = lookup(uniq_pair, pair_counts, test_ctx * vocab_size + test_next)
+    c_ctx = lookup(uniq_ctx, ctx_counts, test_ctx)
+    p = (c_pair + pseudocount) / (c_ctx + pseudocount * vocab_size)
+    return float(-np.mean(np.log(p)))

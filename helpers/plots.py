@@ -10,6 +10,7 @@ unit-tested without any figure.
 
 from __future__ import annotations
 
+import html
 import io
 from dataclasses import dataclass
 from typing import Sequence
@@ -38,6 +39,7 @@ __all__ = [
     "bar_distribution",
     "histogram_vs_exact",
     "figure_to_png",
+    "colored_text_html",
     "MODEL_COLOR",
     "TEMPERED_COLOR",
     "SAMPLE_COLOR",
@@ -194,12 +196,13 @@ def bar_distribution(
         ax.bar(x, view.reference, width=0.8, color=MODEL_COLOR, alpha=0.45, label="T = 1 (model)")
     bars = ax.bar(x, view.probs, width=0.5, color=TEMPERED_COLOR, label="chosen T")
     ax.set_xticks(x, view.labels)
-    ax.set_ylim(0, 1.0)
+    ax.set_ylim(0, 1.2)  # room for the legend above the tallest possible bar
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("probability")
     ax.set_xlabel("next character (top by probability, then all others)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="upper right", frameon=False, ncols=2)
     return bars
 
 
@@ -214,10 +217,11 @@ def histogram_vs_exact(ax: Axes, view: SamplingView, *, title: str | None = None
     ax.set_xticks(x, view.labels)
     ax.set_ylabel("probability / frequency")
     ax.set_xlabel("character")
-    ax.set_ylim(0, 1.0)
+    ax.set_ylim(0, 1.2)  # room for the legend above the tallest possible bar
+    ax.set_yticks(np.linspace(0, 1, 6))
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="upper right", frameon=False, ncols=2)
     return bars
 
 
@@ -233,3 +237,24 @@ def figure_to_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     rgba.convert("RGB").save(buf, format="png", compress_level=1)
     return buf.getvalue()
+
+
+def colored_text_html(text: str, probs: ArrayLike) -> str:
+    """HTML of ``text`` with each character shaded by how unlikely it was (``probs``, same length).
+
+    A character the model was sure of (p near 1) stays white; an unlikely one (p near 0) turns
+    orange-red, so the choices that steered a sample stand out.
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    if p.shape != (len(text),):
+        raise ValueError(f"need one probability per character: {len(text)} characters, shape {p.shape}")
+    spans = []
+    for ch, q in zip(text, p):
+        shown = "⏎<br>" if ch == "\n" else html.escape(ch)
+        alpha = 0.85 * (1.0 - float(q))
+        spans.append(f'<span title="p = {q:.3f}" style="background: rgba(217, 72, 15, {alpha:.2f})">{shown}</span>')
+    return (
+        '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.5">'
+        + "".join(spans)
+        + "</div>"
+    )

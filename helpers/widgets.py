@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -23,8 +23,10 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from .metrics import distinct_ngram_fraction
 from .plots import (
     bar_distribution,
+    colored_text_html,
     distribution_view,
     figure_to_png,
     histogram_vs_exact,
@@ -37,6 +39,8 @@ __all__ = [
     "temperature_slider",
     "TemperatureExplorer",
     "SamplingExplorer",
+    "TrainingMonitor",
+    "SampleExplorer",
 ]
 
 
@@ -146,7 +150,9 @@ class TemperatureExplorer(_FigureApp):
         self.top_k = top_k
         self.slider = temperature_slider(temperature)
         self.context = widgets.Dropdown(
-            options=[(repr(k), k) for k in self.logits], description="after the text"
+            options=[(repr(k), k) for k in self.logits],
+            description="after the text",
+            style={"description_width": "initial"},
         )
         self._bars: BarContainer | None = None  # the orange bars, updated in place as T moves
         self._bars_context: str | None = None
@@ -231,8 +237,112 @@ class SamplingExplorer(_FigureApp):
         self.ax.clear()
         histogram_vs_exact(self.ax, view, title=f"{n:,} draws at T = {_label(t)} (seed {self.seed.value})")
         chi = view.chi_square
+        if chi.dof == 0:
+            return (
+                f"<b>T = {_label(t)}</b>, {n:,} draws · too few draws (or too peaked a distribution) "
+                "for a chi-square test: it needs at least 5 expected draws in two or more groups"
+            )
         verdict = "consistent with the exact probabilities" if chi.p_value >= 0.001 else "a poor fit"
         return (
             f"<b>T = {_label(t)}</b>, {n:,} draws · chi-square {chi.statistic:.1f} on {chi.dof} "
             f"degrees of freedom, p = {chi.p_value:.3f}: {verdict}"
         )
+
+
+class TrainingMonitor:
+    """A live view of a training run: progress bar, loss curve and the latest sample.
+
+    Display it, then call :meth:`update` from the training callback; each call redraws the loss
+    curve (as a PNG, without pyplot) and, when given, shows a new sample. Where widgets cannot run
+    (GitHub) it shows a line of text instead: plot the final curve in a normal cell after training.
+
+    Args:
+        total_steps: the number of steps the run will take (for the progress bar).
+        loss_label: y-axis label of the curve.
+    """
+
+    def __init__(self, total_steps: int, loss_label: str = "training loss (nats/char)") -> None:
+        self.total_steps = total_steps
+        self.figure = Figure(figsize=(6.5, 2.6), dpi=100)
+        self.ax = self.figure.add_subplot()
+        self.figure.subplots_adjust(left=0.11, right=0.98, top=0.88, bottom=0.2)
+        self._line = None
+        self.loss_label = loss_label
+        self.progress = widgets.IntProgress(value=0, min=0, max=total_steps, description="step 0")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.sample = widgets.HTML()
+        self.root = widgets.VBox([self.progress, self.image, self.sample])
+
+    def update(self, history: Sequence[tuple[int, float]], sample: str | None = None) -> None:
+        """Show the loss ``history`` (pairs of step and loss) and, if given, a new ``sample``."""
+        if history:
+            steps, losses = zip(*history)
+            if self._line is None:
+                (self._line,) = self.ax.plot(steps, losses, color="#d9480f")
+                self.ax.set(xlabel="training step", ylabel=self.loss_label, xlim=(0, self.total_steps))
+            else:
+                self._line.set_data(steps, losses)
+            self.ax.set_ylim(0, max(losses) * 1.05)
+            self.ax.set_title(f"step {steps[-1]:,}: loss {losses[-1]:.3f}")
+            self.image.value = figure_to_png(self.figure)
+            self.progress.value = steps[-1]
+            self.progress.description = f"step {steps[-1]:,}"
+        if sample is not None:
+            self.sample.value = f"<pre style='white-space: pre-wrap'>{html.escape(sample)}</pre>"
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        bundle = self.root._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = "Training monitor (live in JupyterLab while the training cell runs)"
+        return bundle
+
+
+class SampleExplorer:
+    """Temperature slider and seed → a generated text, coloured by how likely each character was.
+
+    Args:
+        generate: ``generate(temperature, seed) -> (text, probs)``, where ``probs[i]`` is the
+            probability the model gave the ``i``-th generated character at that temperature.
+        temperature: initial temperature.
+        seed: initial seed.
+
+    Use a generator with shared noise per seed (as :func:`helpers.tiny_rnn.generate`), so that
+    moving the slider morphs the text rather than replacing it.
+    """
+
+    description = "Sample explorer"
+
+    def __init__(
+        self,
+        generate: Callable[[float, int], tuple[str, np.ndarray]],
+        temperature: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        self.generate = generate
+        self.slider = temperature_slider(temperature, max_temperature=3.0)
+        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
+        self.text = widgets.HTML()
+        self.output = widgets.HTML()
+        self.root = widgets.VBox([widgets.HBox([self.slider, self.seed]), self.text, self.output])
+        for control in (self.slider, self.seed):
+            control.observe(lambda _change: self.update(), names="value")
+        self.update()
+
+    def update(self) -> None:
+        """Generate for the current temperature and seed, and show it."""
+        t = self.slider.value
+        sample, probs = self.generate(t, int(self.seed.value))
+        surprise = float(np.mean(-np.log2(np.maximum(probs, 1e-300))))
+        self.text.value = (
+            f"<b>T = {_label(t)}</b> · mean probability of the chosen characters "
+            f"<b>{np.mean(probs):.2f}</b> · surprise <b>{surprise:.2f} bits/char</b> · distinct "
+            f"4-grams <b>{distinct_ngram_fraction(sample, 4):.0%}</b> (low = repetitive)"
+        )
+        self.output.value = colored_text_html(sample, probs)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        bundle = self.root._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (
+            f"{self.description} (interactive in JupyterLab: run the notebook to move the controls)"
+        )
+        bundle["text/html"] = self.text.value + self.output.value
+        return bundle

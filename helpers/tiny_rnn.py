@@ -1,0 +1,445 @@
+"""A vanilla character RNN written with numpy only: forward, backpropagation through time, training,
+sampling with temperature, a gradient check, and saving.
+
+The model (in the spirit of Karpathy's min-char-rnn, with the same parameter names)::
+
+    h_t = tanh(Wxh x_t + Whh h_{t-1} + bh)        hidden state, shape (H,)
+    z_t = Why h_t + by                            logits of the next character, shape (V,)
+    p_t = softmax(z_t)                            its probabilities
+
+``x_t`` is the one-hot vector of character ``t``; multiplying by it just picks a column of ``Wxh``,
+so the code looks the column up instead of building the one-hot vector.
+
+Shapes: ``V`` vocabulary size, ``H`` hidden size, ``B`` sequences in a batch, ``L`` sequence length.
+Parameters: ``Wxh (H, V)``, ``Whh (H, H)``, ``Why (V, H)``, ``bh (H,)``, ``by (V,)``.
+
+The training objective is min-char-rnn's: the cross-entropy **summed over the L characters** of a
+sequence (and averaged over the B sequences of a batch), so that at ``B = 1`` the batched trainer
+computes exactly what min-char-rnn computes. Losses are *reported* per character, in nats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .sampling import as_generator, gumbel_noise, sample_gumbel_max
+from .softmax import check_temperature, log_softmax
+
+__all__ = [
+    "PARAM_NAMES",
+    "Params",
+    "init_params",
+    "forward",
+    "loss_and_grads",
+    "loop_loss_and_grads",
+    "clip_grads",
+    "Adagrad",
+    "gradient_check",
+    "TrainState",
+    "start_training",
+    "train",
+    "evaluate",
+    "generate",
+    "save",
+    "load",
+]
+
+PARAM_NAMES = ("Wxh", "Whh", "Why", "bh", "by")
+Params = dict[str, NDArray[np.float64]]
+Array = NDArray[np.float64]
+
+
+def _shapes(vocab_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+    v, h = vocab_size, hidden_size
+    return {"Wxh": (h, v), "Whh": (h, h), "Why": (v, h), "bh": (h,), "by": (v,)}
+
+
+def init_params(vocab_size: int, hidden_size: int, seed: int | np.random.Generator, scale: float = 0.01) -> Params:
+    """Small random weights (normal, standard deviation ``scale``) and zero biases, as min-char-rnn."""
+    if vocab_size < 1 or hidden_size < 1:
+        raise ValueError(f"vocab_size and hidden_size must be >= 1, got {vocab_size}, {hidden_size}")
+    rng = as_generator(seed)
+    params = {}
+    for name, shape in _shapes(vocab_size, hidden_size).items():
+        params[name] = rng.normal(0.0, scale, shape) if name.startswith("W") else np.zeros(shape)
+    return params
+
+
+def sizes(params: Mapping[str, Array]) -> tuple[int, int]:
+    """``(V, H)``: vocabulary and hidden size of a parameter set."""
+    hidden, vocab = params["Wxh"].shape
+    return vocab, hidden
+
+
+def _check_batch(params: Mapping[str, Array], inputs: NDArray[np.int64], h0: Array) -> tuple[int, int]:
+    v, h = sizes(params)
+    if inputs.ndim != 2:
+        raise ValueError(f"inputs must have shape (B, L), got {inputs.shape}")
+    if inputs.size and (inputs.min() < 0 or inputs.max() >= v):
+        raise ValueError(f"character ids must be in [0, {v}), got {inputs.min()}..{inputs.max()}")
+    if h0.shape != (inputs.shape[0], h):
+        raise ValueError(f"h0 must have shape (B, H) = {(inputs.shape[0], h)}, got {h0.shape}")
+    return v, h
+
+
+def forward(params: Mapping[str, Array], inputs: NDArray[np.int64], h0: Array) -> tuple[Array, Array]:
+    """Run the RNN over a batch of sequences.
+
+    Args:
+        inputs: character ids, shape ``(B, L)``.
+        h0: hidden state before the first character, shape ``(B, H)``.
+
+    Returns:
+        ``(hs, logits)``: hidden states of shape ``(B, L + 1, H)`` (``hs[:, 0]`` is ``h0``) and
+        next-character logits of shape ``(B, L, V)``.
+    """
+    inputs = np.asarray(inputs)
+    _check_batch(params, inputs, h0)
+    b, length = inputs.shape
+    x_proj = params["Wxh"].T[inputs] + params["bh"]  # (B, L, H): Wxh x_t + bh for every t
+    whh_t = params["Whh"].T
+    hs = np.empty((b, length + 1, h0.shape[1]))
+    hs[:, 0] = h0
+    for t in range(length):
+        hs[:, t + 1] = np.tanh(x_proj[:, t] + hs[:, t] @ whh_t)
+    logits = hs[:, 1:] @ params["Why"].T + params["by"]
+    return hs, logits
+
+
+def loss_and_grads(
+    params: Mapping[str, Array], inputs: NDArray[np.int64], targets: NDArray[np.int64], h0: Array
+) -> tuple[float, Params, Array]:
+    """Loss, gradients by backpropagation through time, and the last hidden state.
+
+    Args:
+        inputs, targets: character ids of shape ``(B, L)``; ``targets[:, t]`` follows ``inputs[:, t]``.
+        h0: hidden state of shape ``(B, H)`` (carried over from the previous chunk).
+
+    Returns:
+        ``(loss, grads, h_last)``: the cross-entropy per character in nats (mean over ``B * L``);
+        gradients of the *training objective* (sum over time, mean over the batch) with the
+        parameters' shapes; and the final hidden state, shape ``(B, H)``.
+    """
+    targets = np.asarray(targets)
+    hs, logits = forward(params, inputs, h0)
+    b, length, v = logits.shape
+    if targets.shape != (b, length):
+        raise ValueError(f"targets must have the inputs' shape {(b, length)}, got {targets.shape}")
+    logp = log_softmax(logits)  # (B, L, V)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    loss = float(nll.mean())
+
+    dlogits = np.exp(logp)
+    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1.0, -1)
+    dlogits /= b  # objective: sum over time, mean over the batch
+    h_seq = hs[:, 1:]
+    grads: Params = {}
+    grads["Why"] = dlogits.reshape(-1, v).T @ h_seq.reshape(-1, h_seq.shape[-1])
+    grads["by"] = dlogits.sum(axis=(0, 1))
+    dh_from_output = dlogits @ params["Why"]  # (B, L, H)
+    draws = np.empty_like(dh_from_output)  # gradient at each step's tanh input
+    dh_next = np.zeros_like(h0)
+    whh = params["Whh"]
+    for t in reversed(range(length)):
+        draw = (1.0 - hs[:, t + 1] ** 2) * (dh_from_output[:, t] + dh_next)  # back through tanh
+        draws[:, t] = draw
+        dh_next = draw @ whh
+    flat_draws = draws.reshape(-1, draws.shape[-1])  # (B*L, H)
+    grads["bh"] = flat_draws.sum(axis=0)
+    grads["Whh"] = flat_draws.T @ hs[:, :-1].reshape(-1, hs.shape[-1])
+    onehot = np.zeros((b * length, v))
+    onehot[np.arange(b * length), np.asarray(inputs).reshape(-1)] = 1.0
+    grads["Wxh"] = flat_draws.T @ onehot  # x_t is one-hot: only the columns of seen characters
+    return loss, grads, hs[:, -1].copy()
+
+
+def loop_loss_and_grads(
+    params: Mapping[str, Array], inputs: list[int], targets: list[int], hprev: Array
+) -> tuple[float, Params, Array]:
+    """The same computation for one sequence, one time step at a time with one-hot vectors.
+
+    Written the way min-char-rnn writes it (column vectors, dicts of per-step values), as the
+    reference the batched :func:`loss_and_grads` is tested against and benchmarked with.
+    ``hprev`` has shape ``(H,)``; the loss returned is the mean per character, in nats.
+    """
+    wxh, whh, why, bh, by = (params[n] for n in PARAM_NAMES)
+    v, h = sizes(params)
+    xs, hs, ps = {}, {-1: hprev.reshape(h, 1).copy()}, {}
+    loss = 0.0
+    for t, ch in enumerate(inputs):
+        xs[t] = np.zeros((v, 1))
+        xs[t][ch] = 1.0
+        hs[t] = np.tanh(wxh @ xs[t] + whh @ hs[t - 1] + bh.reshape(h, 1))
+        z = why @ hs[t] + by.reshape(v, 1)
+        z = z - z.max()
+        ps[t] = np.exp(z) / np.sum(np.exp(z))
+        loss += -math.log(ps[t][targets[t], 0])
+    dwxh, dwhh, dwhy = np.zeros_like(wxh), np.zeros_like(whh), np.zeros_like(why)
+    dbh, dby = np.zeros((h, 1)), np.zeros((v, 1))
+    dhnext = np.zeros((h, 1))
+    for t in reversed(range(len(inputs))):
+        dy = ps[t].copy()
+        dy[targets[t]] -= 1.0
+        dwhy += dy @ hs[t].T
+        dby += dy
+        dh = why.T @ dy + dhnext
+        dhraw = (1 - hs[t] * hs[t]) * dh
+        dbh += dhraw
+        dwxh += dhraw @ xs[t].T
+        dwhh += dhraw @ hs[t - 1].T
+        dhnext = whh.T @ dhraw
+    grads = {"Wxh": dwxh, "Whh": dwhh, "Why": dwhy, "bh": dbh[:, 0], "by": dby[:, 0]}
+    return loss / len(inputs), grads, hs[len(inputs) - 1][:, 0]
+
+
+def clip_grads(grads: Params, limit: float = 5.0) -> Params:
+    """Clip every gradient entry to ``[-limit, limit]`` (in place; min-char-rnn's remedy for
+    exploding gradients). Returns ``grads``."""
+    for g in grads.values():
+        np.clip(g, -limit, limit, out=g)
+    return grads
+
+
+@dataclass
+class Adagrad:
+    """Adagrad: each parameter's step is divided by the root of its summed squared gradients."""
+
+    learning_rate: float = 0.1
+    eps: float = 1e-8
+    memory: Params = field(default_factory=dict)
+
+    def step(self, params: Params, grads: Mapping[str, Array]) -> None:
+        """Update ``params`` in place."""
+        for name, g in grads.items():
+            mem = self.memory.setdefault(name, np.zeros_like(g))
+            mem += g * g
+            params[name] -= self.learning_rate * g / np.sqrt(mem + self.eps)
+
+
+def gradient_check(
+    params: Mapping[str, Array],
+    inputs: NDArray[np.int64],
+    targets: NDArray[np.int64],
+    h0: Array,
+    n_checks: int = 10,
+    eps: float = 1e-5,
+    seed: int = 0,
+    grad_fn: Callable[..., tuple[float, Params, Array]] = loss_and_grads,
+    names: Sequence[str] = PARAM_NAMES,
+) -> float:
+    """Compare ``grad_fn``'s gradients with central differences; return the largest relative error.
+
+    For ``n_checks`` random entries of each parameter in ``names``, the numerical gradient of the training
+    objective (loss per character × L, the sum over time) is
+    ``(f(w + eps) - f(w - eps)) / (2 eps)``. Relative error: ``|num - ana| / (|num| + |ana|)``
+    (0 where both are 0). Use float64 parameters; below ~1e-7 means the backward pass is right.
+    """
+    rng = as_generator(seed)
+    length = np.asarray(inputs).shape[1]
+    work = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    _, grads, _ = grad_fn(work, inputs, targets, h0)
+    worst = 0.0
+    for name in names:
+        p = work[name]
+        for _ in range(n_checks):
+            idx = tuple(int(rng.integers(0, n)) for n in p.shape)
+            old = p[idx]
+            p[idx] = old + eps
+            plus = grad_fn(work, inputs, targets, h0)[0] * length
+            p[idx] = old - eps
+            minus = grad_fn(work, inputs, targets, h0)[0] * length
+            p[idx] = old
+            numeric = (plus - minus) / (2 * eps)
+            analytic = grads[name][idx]
+            denom = abs(numeric) + abs(analytic)
+            if denom > 0:
+                worst = max(worst, abs(numeric - analytic) / denom)
+    return worst
+
+
+@dataclass
+class TrainState:
+    """Where training is: parameters, optimiser, reading positions and hidden states of the batch.
+
+    The ``B`` sequences of a batch read the training text in ``B`` parallel streams that start
+    ``len(data) // B`` characters apart; each carries its hidden state from one chunk of ``L``
+    characters to the next (truncated backpropagation through time), like min-char-rnn's single
+    stream. A stream that reaches the end starts again at its beginning with a zero state.
+    """
+
+    params: Params
+    optimizer: Adagrad
+    positions: NDArray[np.int64]
+    starts: NDArray[np.int64]
+    hidden: Array
+    step: int = 0
+    smooth_loss: float | None = None
+    history: list[tuple[int, float]] = field(default_factory=list)
+
+
+def start_training(
+    params: Params, data_ids: NDArray[np.int64], batch_size: int, learning_rate: float = 0.1
+) -> TrainState:
+    """A :class:`TrainState` at step 0 for ``batch_size`` streams over ``data_ids``."""
+    if batch_size < 1 or len(data_ids) < 2 * batch_size:
+        raise ValueError(f"need batch_size >= 1 and at least 2 characters per stream, got {batch_size}")
+    starts = (np.arange(batch_size) * (len(data_ids) // batch_size)).astype(np.int64)
+    _, h = sizes(params)
+    return TrainState(
+        params=params,
+        optimizer=Adagrad(learning_rate),
+        positions=starts.copy(),
+        starts=starts,
+        hidden=np.zeros((batch_size, h)),
+    )
+
+
+def train(
+    state: TrainState,
+    data_ids: NDArray[np.int64],
+    steps: int,
+    seq_length: int = 25,
+    clip: float = 5.0,
+    callback: Callable[[TrainState], None] | None = None,
+    every: int = 100,
+) -> TrainState:
+    """Train for ``steps`` updates (in place) and return the state.
+
+    Each step reads the next ``seq_length`` characters of every stream, backpropagates through
+    them, clips the gradients to ``[-clip, clip]`` and takes an Adagrad step. ``state.smooth_loss``
+    is an exponential moving average of the loss per character (nats); ``state.history`` records it
+    every ``every`` steps, when ``callback(state)`` is also called.
+    """
+    stream_end = np.append(state.starts[1:], len(data_ids))  # each stream reads up to the next one
+    offsets = np.arange(seq_length + 1)
+    for _ in range(steps):
+        wrap = state.positions + seq_length + 1 > stream_end
+        state.positions[wrap] = state.starts[wrap]
+        state.hidden[wrap] = 0.0
+        window = data_ids[state.positions[:, None] + offsets]  # (B, L + 1)
+        loss, grads, state.hidden = loss_and_grads(state.params, window[:, :-1], window[:, 1:], state.hidden)
+        state.optimizer.step(state.params, clip_grads(grads, clip))
+        state.positions += seq_length
+        state.step += 1
+        state.smooth_loss = loss if state.smooth_loss is None else 0.99 * state.smooth_loss + 0.01 * loss
+        if state.step % every == 0:
+            state.history.append((state.step, state.smooth_loss))
+            if callback is not None:
+                callback(state)
+    return state
+
+
+def evaluate(params: Mapping[str, Array], data_ids: NDArray[np.int64], seq_length: int = 100, batch_size: int = 64) -> float:
+    """Mean cross-entropy per character (nats) of ``data_ids``, reading it as ``batch_size`` streams
+    with the hidden state carried across chunks."""
+    n = (len(data_ids) - 1) // batch_size
+    n -= n % seq_length
+    if n < seq_length:
+        raise ValueError("text too short to evaluate with this batch size and sequence length")
+    streams = np.stack([data_ids[i * n : i * n + n + 1] for i in range(batch_size)])
+    _, h = sizes(params)
+    hidden = np.zeros((batch_size, h))
+    total = 0.0
+    for start in range(0, n, seq_length):
+        chunk = streams[:, start : start + seq_length + 1]
+        loss, _, hidden = _loss_only(params, chunk[:, :-1], chunk[:, 1:], hidden)
+        total += loss
+    return total / (n // seq_length)
+
+
+def _loss_only(
+    params: Mapping[str, Array], inputs: NDArray[np.int64], targets: NDArray[np.int64], h0: Array
+) -> tuple[float, None, Array]:
+    """Like :func:`loss_and_grads` without the backward pass (for evaluation)."""
+    hs, logits = forward(params, inputs, h0)
+    logp = log_softmax(logits)
+    nll = -np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)
+    return float(nll.mean()), None, hs[:, -1]
+
+
+def generate(
+    params: Mapping[str, Array],
+    prompt_ids: NDArray[np.int64] | list[int],
+    length: int,
+    temperature: float,
+    seed: int | np.random.Generator = 0,
+    forced: Mapping[int, int] | None = None,
+) -> tuple[NDArray[np.int64], Array]:
+    """Generate ``length`` character ids after a prompt, feeding each choice back in.
+
+    The prompt (at least one id) warms up the hidden state. Each step draws its Gumbel noise from
+    one stream seeded by ``seed``, so the same seed gives the same noise at every temperature
+    (common random numbers: nearby temperatures give texts that share a prefix). ``T = 0`` is
+    greedy. ``forced`` maps a step number to an id to emit there instead of the sampled one (to
+    show how one different choice changes everything after it).
+
+    Returns:
+        ``(ids, probs)``: the generated ids, shape ``(length,)``, and the probability the model
+        (at this temperature) gave each of them, shape ``(length,)``.
+    """
+    t = check_temperature(temperature)
+    prompt = np.asarray(prompt_ids, dtype=np.int64)
+    if prompt.ndim != 1 or prompt.size == 0:
+        raise ValueError("the prompt must be at least one character id")
+    v, h = sizes(params)
+    if prompt.min() < 0 or prompt.max() >= v:
+        raise ValueError(f"prompt character ids must be in [0, {v}), got {prompt.tolist()}: encode the prompt with the model's vocabulary")
+    rng = as_generator(seed)
+    hidden = np.zeros(h)
+    if prompt.size > 1:  # warm up on all but the last prompt character, which is fed in below
+        hidden = forward(params, prompt[None, :-1], np.zeros((1, h)))[0][0, -1]
+    x = int(prompt[-1])
+    out = np.empty(length, dtype=np.int64)
+    probs = np.empty(length)
+    wxh_t, whh_t, why, bh, by = params["Wxh"].T, params["Whh"].T, params["Why"], params["bh"], params["by"]
+    for step in range(length):
+        hidden = np.tanh(wxh_t[x] + hidden @ whh_t + bh)
+        logits = why @ hidden + by
+        noise = gumbel_noise(rng, v)
+        x = sample_gumbel_max(logits, t, noise)
+        if forced and step in forced:
+            x = int(forced[step])
+        out[step] = x
+        p_t = np.exp(log_softmax(logits, t))
+        probs[step] = p_t[x]
+    return out, probs
+
+
+def save(params: Mapping[str, Array], path: str | Path) -> None:
+    """Save the parameters to an ``.npz`` file."""
+    np.savez(path, **{name: params[name] for name in PARAM_NAMES})
+
+
+def load(path: str | Path, vocab_size: int | None = None, hidden_size: int | None = None) -> Params:
+    """Load parameters saved by :func:`save`, checking names and shapes.
+
+    Raises ``ValueError`` naming the file and the mismatch if an array is missing or has the wrong
+    shape (for ``vocab_size``/``hidden_size``, when given), ``FileNotFoundError`` if it is absent.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no parameter file at {path}: train the model and save() it first")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k].astype(np.float64) for k in f.files}
+    except (ValueError, OSError) as err:
+        raise ValueError(f"{path} is not a tiny-RNN parameter file (.npz): {err}") from err
+    missing = [n for n in PARAM_NAMES if n not in arrays]
+    if missing:
+        raise ValueError(f"{path} lacks the arrays {missing}: it was not written by tiny_rnn.save()")
+    hidden, vocab = arrays["Wxh"].shape
+    want = _shapes(vocab_size or vocab, hidden_size or hidden)
+    for name in PARAM_NAMES:
+        if arrays[name].shape != want[name]:
+            raise ValueError(
+                f"{path}: {name} has shape {arrays[name].shape}, expected {want[name]} for "
+                f"vocabulary {vocab_size or vocab} and hidden size {hidden_size or hidden}. "
+                "Was it saved from a model with another vocabulary or hidden size?"
+            )
+    return {name: arrays[name] for name in PARAM_NAMES}

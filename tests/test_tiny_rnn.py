@@ -1,0 +1,133 @@
+"""helpers.tiny_rnn: backpropagation checked numerically, batched == loop, training, sampling, files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import data
+from helpers import tiny_rnn as rnn
+
+V, H, L = 7, 5, 6
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(0)
+    params = rnn.init_params(V, H, seed=0, scale=0.3)
+    for name in ("bh", "by"):  # non-zero biases so their gradients are exercised
+        params[name] = rng.normal(0, 0.3, params[name].shape)
+    inputs = rng.integers(0, V, (3, L))
+    targets = rng.integers(0, V, (3, L))
+    h0 = rng.normal(0, 0.5, (3, H))
+    return params, inputs, targets, h0
+
+
+def test_shapes(small):
+    params, inputs, targets, h0 = small
+    hs, logits = rnn.forward(params, inputs, h0)
+    assert hs.shape == (3, L + 1, H) and logits.shape == (3, L, V)
+    loss, grads, h_last = rnn.loss_and_grads(params, inputs, targets, h0)
+    assert {k: g.shape for k, g in grads.items()} == {k: p.shape for k, p in params.items()}
+    assert h_last.shape == (3, H) and loss > 0
+
+
+def test_gradient_check_passes(small):
+    assert rnn.gradient_check(*small, n_checks=15) < 1e-7
+
+
+def test_gradient_check_catches_a_broken_backward_pass(small):
+    def broken(params, inputs, targets, h0):
+        loss, grads, h = rnn.loss_and_grads(params, inputs, targets, h0)
+        grads["Whh"] = grads["Whh"].T  # a classic mistake: the transpose
+        return loss, grads, h
+
+    assert rnn.gradient_check(*small, n_checks=15, grad_fn=broken) > 1e-3
+
+
+def test_batched_equals_min_char_rnn_loop_at_batch_one(small):
+    params, inputs, targets, h0 = small
+    for b in range(3):
+        loss, grads, h_last = rnn.loss_and_grads(params, inputs[b : b + 1], targets[b : b + 1], h0[b : b + 1])
+        loss_ref, grads_ref, h_ref = rnn.loop_loss_and_grads(params, list(inputs[b]), list(targets[b]), h0[b])
+        assert loss == pytest.approx(loss_ref, rel=1e-12)
+        np.testing.assert_allclose(h_last[0], h_ref, atol=1e-12)
+        for name in rnn.PARAM_NAMES:
+            np.testing.assert_allclose(grads[name], grads_ref[name], atol=1e-12)
+
+
+def test_batch_gradient_is_mean_of_per_sequence_gradients(small):
+    params, inputs, targets, h0 = small
+    _, grads, _ = rnn.loss_and_grads(params, inputs, targets, h0)
+    singles = [rnn.loss_and_grads(params, inputs[b : b + 1], targets[b : b + 1], h0[b : b + 1])[1] for b in range(3)]
+    for name in rnn.PARAM_NAMES:
+        np.testing.assert_allclose(grads[name], np.mean([g[name] for g in singles], axis=0), atol=1e-12)
+
+
+def test_training_reduces_loss_deterministically(corpus_text):
+    vocab = data.Vocabulary.from_text(corpus_text)
+    ids = vocab.encode(corpus_text[:200_000])
+    train, val = data.train_val_split(ids)
+
+    def run():
+        params = rnn.init_params(vocab.size, 32, seed=1)
+        before = rnn.evaluate(params, val, seq_length=50, batch_size=8)
+        state = rnn.train(rnn.start_training(params, train, batch_size=8), train, steps=150, seq_length=25)
+        return before, rnn.evaluate(state.params, val, seq_length=50, batch_size=8), state
+
+    before, after, state = run()
+    assert before == pytest.approx(np.log(vocab.size), abs=0.01)  # untrained: about uniform
+    assert after < before - 0.7
+    assert len(state.history) == 1 and state.step == 150
+    assert run()[1] == after  # same seed, same result
+
+
+def test_clip_and_adagrad():
+    grads = {"W": np.array([-10.0, 0.5, 7.0])}
+    np.testing.assert_array_equal(rnn.clip_grads(grads, 5.0)["W"], [-5.0, 0.5, 5.0])
+    params = {"W": np.zeros(3)}
+    opt = rnn.Adagrad(learning_rate=0.1)
+    opt.step(params, {"W": np.array([2.0, -1.0, 0.0])})
+    np.testing.assert_allclose(params["W"], [-0.1, 0.1, 0.0], atol=1e-6)
+
+
+def test_generate_is_seeded_greedy_at_zero_and_forced(small):
+    params = small[0]
+    a, pa = rnn.generate(params, [1, 2], 30, 1.0, seed=5)
+    b, _ = rnn.generate(params, [1, 2], 30, 1.0, seed=5)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == pa.shape == (30,) and np.all((pa > 0) & (pa <= 1))
+    g1, p1 = rnn.generate(params, [1, 2], 30, 0.0, seed=1)
+    g2, _ = rnn.generate(params, [1, 2], 30, 0.0, seed=2)
+    np.testing.assert_array_equal(g1, g2)  # greedy ignores the noise
+    forced, _ = rnn.generate(params, [1, 2], 30, 0.0, seed=1, forced={3: (int(g1[3]) + 1) % V})
+    np.testing.assert_array_equal(forced[:3], g1[:3])
+    assert forced[3] != g1[3]
+
+
+def test_generate_rejects_bad_input(small):
+    with pytest.raises(ValueError, match="temperature"):
+        rnn.generate(small[0], [1], 5, -1.0)
+    with pytest.raises(ValueError, match="prompt"):
+        rnn.generate(small[0], [], 5, 1.0)
+    with pytest.raises(ValueError, match="character ids"):
+        rnn.generate(small[0], [V + 3], 5, 1.0)
+
+
+def test_save_and_load(tmp_path, small):
+    params = small[0]
+    path = tmp_path / "rnn.npz"
+    rnn.save(params, path)
+    loaded = rnn.load(path, vocab_size=V, hidden_size=H)
+    for name in rnn.PARAM_NAMES:
+        np.testing.assert_array_equal(loaded[name], params[name])
+    with pytest.raises(ValueError, match="expected .* hidden size 9"):
+        rnn.load(path, vocab_size=V, hidden_size=9)
+    with pytest.raises(FileNotFoundError, match="no parameter file"):
+        rnn.load(tmp_path / "missing.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="not a tiny-RNN parameter file"):
+        rnn.load(tmp_path / "junk.npz")
+    np.savez(tmp_path / "partial.npz", Wxh=params["Wxh"])
+    with pytest.raises(ValueError, match="lacks the arrays"):
+        rnn.load(tmp_path / "partial.npz")
