@@ -1,7 +1,8 @@
-"""Measurements the lessons make on samples: goodness of fit of draws to a distribution."""
+"""Measurements the lessons make: goodness of fit of draws, and what generated text looks like."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ __all__ = [
     "ChiSquareResult",
     "chi_square_test",
     "distinct_ngram_fraction",
+    "words",
     "known_word_fraction",
     "ngram_cross_entropy",
 ]
@@ -77,13 +79,16 @@ def distinct_ngram_fraction(text: str, n: int = 4) -> float:
     return len(set(grams)) / len(grams) if grams else float("nan")
 
 
-def known_word_fraction(text: str, known_words: set[str]) -> float:
-    """Fraction of the words of ``text`` (lower-cased runs of letters and apostrophes) that are in
-    ``known_words``: low = invented words. ``nan`` if the text has no words."""
-    import re
+def words(text: str) -> list[str]:
+    """The words of ``text``: lower-cased runs of letters and apostrophes."""
+    return re.findall(r"[a-z']+", text.lower())
 
-    words = re.findall(r"[a-z']+", text.lower())
-    return sum(w in known_words for w in words) / len(words) if words else float("nan")
+
+def known_word_fraction(text: str, known_words: set[str]) -> float:
+    """Fraction of the :func:`words` of ``text`` that are in ``known_words``: low = invented
+    words. ``nan`` if the text has no words."""
+    found = words(text)
+    return sum(w in known_words for w in found) / len(found) if found else float("nan")
 
 
 def ngram_cross_entropy(

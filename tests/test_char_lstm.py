@@ -1,0 +1,100 @@
+"""helpers.char_lstm: checkpoints (safe loading, clear errors), sampling, validation loss."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import char_lstm, data
+
+TINY = char_lstm.Config(
+    embedding=8, hidden=32, layers=2, dropout=0.0, batch_size=8, seq_length=32, steps=40, eval_every=20, max_lr=3e-2
+)
+
+
+@pytest.fixture(scope="module")
+def tiny(corpus_text, tmp_path_factory):
+    """A tiny model trained for a few steps on the first 20,000 characters, and its checkpoint."""
+    text = corpus_text[:20_000]
+    model, vocab, info = char_lstm.train(text, TINY, log=lambda line: None)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    char_lstm.save_checkpoint(path, model, vocab, info, command="test")
+    return model, vocab, info, path, text
+
+
+def test_training_improves_on_uniform_and_keeps_best(tiny):
+    model, vocab, info, _, _ = tiny
+    assert info["val_loss"] < math.log(vocab.size) - 0.5
+    assert info["val_loss"] == min(v for _, _, v in info["history"])
+    assert info["best_step"] in (20, 40)
+
+
+def test_checkpoint_round_trip_is_float16_and_safe(tiny):
+    model, vocab, info, path, text = tiny
+    raw = torch.load(path, weights_only=True)
+    assert all(t.dtype == torch.float16 for t in raw["state_dict"].values())
+    loaded, vocab2, meta = char_lstm.load_checkpoint(path)
+    assert vocab2 == vocab and meta["corpus_sha256"] == data.CORPUS_SHA256
+    _, val = data.train_val_split(vocab.encode(text))
+    assert char_lstm.validation_loss(loaded, val) == pytest.approx(meta["val_loss"], abs=2e-3)
+
+
+def test_missing_checkpoint_says_how_to_get_one(tmp_path):
+    with pytest.raises(char_lstm.CheckpointError, match="no checkpoint at .*train"):
+        char_lstm.load_checkpoint(tmp_path / "none.pt")
+
+
+def test_truncated_checkpoint_is_refused(tiny, tmp_path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(tiny[3].read_bytes()[:5000])
+    with pytest.raises(char_lstm.CheckpointError, match="truncated or corrupt"):
+        char_lstm.load_checkpoint(broken)
+
+
+class Payload:
+    def __reduce__(self):  # what a malicious pickle would run
+        return (print, ("this must never run",))
+
+
+def test_pickled_objects_are_never_unpickled(tmp_path, capsys):
+    evil = tmp_path / "evil.pt"
+    torch.save({"meta": {"format": char_lstm.FORMAT}, "obj": Payload()}, evil)
+    with pytest.raises(char_lstm.CheckpointError, match="arbitrary objects"):
+        char_lstm.load_checkpoint(evil)
+    assert "must never run" not in capsys.readouterr().out
+    plain = tmp_path / "plain.pkl"
+    plain.write_bytes(pickle.dumps({"a": 1}, protocol=2))
+    with pytest.raises(char_lstm.CheckpointError):
+        char_lstm.load_checkpoint(plain)
+
+
+def test_foreign_torch_file_is_refused(tmp_path):
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(char_lstm.CheckpointError, match="not a char-LSTM checkpoint"):
+        char_lstm.load_checkpoint(other)
+
+
+def test_sampling_is_reproducible_and_greedy_ignores_seed(tiny):
+    model, vocab, *_ = tiny
+    a = char_lstm.sample(model, vocab, "ROMEO:", 40, 1.0, seed=3)
+    assert a == char_lstm.sample(model, vocab, "ROMEO:", 40, 1.0, seed=3) and len(a) == 40
+    g = char_lstm.sample(model, vocab, "ROMEO:", 30, 0.0, seed=1)
+    assert g == char_lstm.sample(model, vocab, "ROMEO:", 30, 0.0, seed=2)
+    text, probs = char_lstm.sample(model, vocab, "ROMEO:", 30, 0.7, seed=0, return_probs=True)
+    assert probs.shape == (30,) and np.all((probs > 0) & (probs <= 1))
+
+
+def test_sampling_rejects_bad_input(tiny):
+    model, vocab, *_ = tiny
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        char_lstm.sample(model, vocab, "ROMEO §", 5, 1.0)
+    for bad in (-0.5, float("nan")):
+        with pytest.raises(ValueError, match="temperature"):
+            char_lstm.sample(model, vocab, "ROMEO:", 5, bad)
+    with pytest.raises(ValueError, match="at least one character"):
+        char_lstm.sample(model, vocab, "", 5, 1.0)
