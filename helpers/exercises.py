@@ -62,6 +62,13 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
         ) from None
 
 
+def _as_index(result: Any) -> int:
+    try:
+        return int(result)
+    except (TypeError, ValueError):
+        raise _fail(f"your function should return one index (an int), got {result!r}") from None
+
+
 def _as_array(result: Any, what: str) -> np.ndarray:
     try:
         return np.asarray(result, dtype=np.float64)
@@ -222,10 +229,7 @@ def inverse_cdf(fn: Callable[[np.ndarray, float], Any]) -> None:
                 f"for u = {u} you return {got}, which looks like a cumulative probability: return the "
                 "*index* i of the first token whose cumulative probability exceeds u."
             )
-        try:
-            got_i = int(got)
-        except (TypeError, ValueError):
-            raise _fail(f"your function should return one index (an int), got {got!r}") from None
+        got_i = _as_index(got)
         if got_i == want:
             continue
         cdf = np.cumsum(p)
@@ -254,10 +258,7 @@ def gumbel_max(fn: Callable[[np.ndarray, float, np.ndarray], Any]) -> None:
             g = gumbel_noise(rng, z.shape)
             got = _call(fn, z.copy(), t, g.copy())
             want = sample_gumbel_max(z, t, g)
-            try:
-                got_i = int(got)
-            except (TypeError, ValueError):
-                raise _fail(f"your function should return one index (an int), got {got!r}") from None
+            got_i = _as_index(got)
             if got_i == want:
                 continue
             if got_i == int(np.argmin(z / t + g)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -242,19 +243,25 @@ def figure_to_png(fig: Figure) -> bytes:
 def colored_text_html(text: str, probs: ArrayLike) -> str:
     """HTML of ``text`` with each character shaded by how unlikely it was (``probs``, same length).
 
-    A character the model was sure of (p near 1) stays white; an unlikely one (p near 0) turns
-    orange-red, so the choices that steered a sample stand out.
+    The shade follows ``-log10 p``: a character the model was sure of (p near 1) stays white,
+    p = 0.1 is mid orange, p <= 0.01 full orange-red, so the choices that steered a sample stand
+    out. A key above the text explains the scale; hovering a character shows its probability.
     """
     p = np.asarray(probs, dtype=np.float64)
     if p.shape != (len(text),):
         raise ValueError(f"need one probability per character: {len(text)} characters, shape {p.shape}")
-    spans = []
-    for ch, q in zip(text, p):
-        shown = "⏎<br>" if ch == "\n" else html.escape(ch)
-        alpha = 0.85 * (1.0 - float(q))
-        spans.append(f'<span title="p = {q:.3f}" style="background: rgba(217, 72, 15, {alpha:.2f})">{shown}</span>')
+
+    def shade(q: float) -> float:
+        return 0.85 * min(1.0, max(0.0, -math.log10(max(q, 1e-12)) / 2.0))
+
+    def span(content: str, q: float, title: str) -> str:
+        return f'<span title="{title}" style="background: rgba(217, 72, 15, {shade(q):.2f})">{content}</span>'
+
+    key = " ".join(span(f"&nbsp;p = {q:g}&nbsp;", q, f"p = {q:g}") for q in (1.0, 0.3, 0.1, 0.03, 0.01))
+    body = "".join(
+        span("⏎<br>" if ch == "\n" else html.escape(ch), float(q), f"p = {q:.3f}") for ch, q in zip(text, p)
+    )
     return (
-        '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.5">'
-        + "".join(spans)
-        + "</div>"
+        f'<div style="font-size: 0.85em; margin-bottom: 4px">shade = how unlikely each character was: {key}</div>'
+        '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.5">' + body + "</div>"
     )

@@ -46,6 +46,7 @@ __all__ = [
     "train",
     "evaluate",
     "generate",
+    "log_probs",
     "save",
     "load",
 ]
@@ -410,6 +411,17 @@ def generate(
         p_t = np.exp(log_softmax(logits, t))
         probs[step] = p_t[x]
     return out, probs
+
+
+def log_probs(params: Mapping[str, Array], prompt_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> Array:
+    """Natural-log probability, under the model's own (``T = 1``) distribution, of each of ``ids``
+    following ``prompt_ids`` (as :func:`generate` continues a prompt). Shape ``(len(ids),)``."""
+    prompt = np.asarray(prompt_ids, dtype=np.int64)
+    seq = np.asarray(ids, dtype=np.int64)
+    _, h = sizes(params)
+    _, logits = forward(params, np.concatenate([prompt, seq])[None, :-1], np.zeros((1, h)))
+    logp = log_softmax(logits[0, len(prompt) - 1 :])
+    return logp[np.arange(len(seq)), seq]
 
 
 def save(params: Mapping[str, Array], path: str | Path) -> None:

@@ -63,6 +63,19 @@ def temperature_grid(max_temperature: float = 5.0) -> tuple[float, ...]:
     return tuple(s for s in stops if s <= max_temperature + 1e-9)
 
 
+def _mimebundle(root: widgets.Widget, text: str, **still: str) -> dict:
+    """``root``'s widget bundle with a plain-text stand-in and, optionally, a still picture or HTML
+    (``image_png=``, ``text_html=``) shown where widgets cannot run."""
+    bundle = root._repr_mimebundle_()
+    bundle["text/plain"] = text
+    for key, value in still.items():
+        bundle[key.replace("_", "/", 1)] = value
+    return bundle
+
+
+_RUN_ME = "interactive in JupyterLab: run the notebook to move the controls"
+
+
 def _label(t: float) -> str:
     return "0 (greedy)" if t == 0 else f"{t:g}"
 
@@ -115,12 +128,8 @@ class _FigureApp:
         self.image.value = figure_to_png(self.figure)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        bundle = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = (
-            f"{self.description} (interactive in JupyterLab: run the notebook to move the controls)"
-        )
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        return bundle
+        png = base64.b64encode(self.image.value).decode("ascii")
+        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", image_png=png)
 
 
 class TemperatureExplorer(_FigureApp):
@@ -239,8 +248,8 @@ class SamplingExplorer(_FigureApp):
         chi = view.chi_square
         if chi.dof == 0:
             return (
-                f"<b>T = {_label(t)}</b>, {n:,} draws · too few draws (or too peaked a distribution) "
-                "for a chi-square test: it needs at least 5 expected draws in two or more groups"
+                f"<b>T = {_label(t)}</b>, {n:,} draws · no chi-square test: it needs two groups of "
+                "5+ expected draws (more draws, or a higher T)"
             )
         verdict = "consistent with the exact probabilities" if chi.p_value >= 0.001 else "a poor fit"
         return (
@@ -265,11 +274,12 @@ class TrainingMonitor:
         self.total_steps = total_steps
         self.figure = Figure(figsize=(6.5, 2.6), dpi=100)
         self.ax = self.figure.add_subplot()
-        self.figure.subplots_adjust(left=0.11, right=0.98, top=0.88, bottom=0.2)
+        self.figure.subplots_adjust(left=0.11, right=0.95, top=0.88, bottom=0.2)
+        self.ax.set(xlabel="training step", ylabel=loss_label, xlim=(0, total_steps), title="waiting for step 1 …")
         self._line = None
         self.loss_label = loss_label
         self.progress = widgets.IntProgress(value=0, min=0, max=total_steps, description="step 0")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(value=figure_to_png(self.figure), format="png", layout=widgets.Layout(max_width="100%"))
         self.sample = widgets.HTML()
         self.root = widgets.VBox([self.progress, self.image, self.sample])
 
@@ -279,7 +289,6 @@ class TrainingMonitor:
             steps, losses = zip(*history)
             if self._line is None:
                 (self._line,) = self.ax.plot(steps, losses, color="#d9480f")
-                self.ax.set(xlabel="training step", ylabel=self.loss_label, xlim=(0, self.total_steps))
             else:
                 self._line.set_data(steps, losses)
             self.ax.set_ylim(0, max(losses) * 1.05)
@@ -288,12 +297,13 @@ class TrainingMonitor:
             self.progress.value = steps[-1]
             self.progress.description = f"step {steps[-1]:,}"
         if sample is not None:
-            self.sample.value = f"<pre style='white-space: pre-wrap'>{html.escape(sample)}</pre>"
+            step = f" at step {history[-1][0]:,}" if history else ""
+            self.sample.value = (
+                f"<b>latest sample{step}:</b><pre style='white-space: pre-wrap'>{html.escape(sample)}</pre>"
+            )
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        bundle = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = "Training monitor (live in JupyterLab while the training cell runs)"
-        return bundle
+        return _mimebundle(self.root, "Training monitor (live in JupyterLab while the training cell runs)")
 
 
 class SampleExplorer:
@@ -301,7 +311,7 @@ class SampleExplorer:
 
     Args:
         generate: ``generate(temperature, seed) -> (text, probs)``, where ``probs[i]`` is the
-            probability the model gave the ``i``-th generated character at that temperature.
+            probability the model's own (``T = 1``) distribution gave the ``i``-th character.
         temperature: initial temperature.
         seed: initial seed.
 
@@ -333,16 +343,11 @@ class SampleExplorer:
         sample, probs = self.generate(t, int(self.seed.value))
         surprise = float(np.mean(-np.log2(np.maximum(probs, 1e-300))))
         self.text.value = (
-            f"<b>T = {_label(t)}</b> · mean probability of the chosen characters "
-            f"<b>{np.mean(probs):.2f}</b> · surprise <b>{surprise:.2f} bits/char</b> · distinct "
-            f"4-grams <b>{distinct_ngram_fraction(sample, 4):.0%}</b> (low = repetitive)"
+            f"<b>T = {_label(t)}</b> · surprise under the model's own (T = 1) probabilities "
+            f"<b>{surprise:.2f} bits/char</b> · distinct 4-grams "
+            f"<b>{distinct_ngram_fraction(sample, 4):.0%}</b> (low = repetitive)"
         )
         self.output.value = colored_text_html(sample, probs)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        bundle = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = (
-            f"{self.description} (interactive in JupyterLab: run the notebook to move the controls)"
-        )
-        bundle["text/html"] = self.text.value + self.output.value
-        return bundle
+        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=self.text.value + self.output.value)

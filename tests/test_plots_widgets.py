@@ -98,3 +98,35 @@ def test_widget_shows_a_still_picture_where_widgets_cannot_run():
     bundle = app._repr_mimebundle_()
     assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(bundle)
     assert "interactive in JupyterLab" in bundle["text/plain"]
+
+
+def test_colored_text_shades_unlikely_characters_darker():
+    html_text = plots.colored_text_html("ab\n<", [1.0, 0.01, 0.5, 0.1])
+    assert "rgba(217, 72, 15, 0.00)\">a<" in html_text and "rgba(217, 72, 15, 0.85)\">b<" in html_text
+    assert "⏎<br>" in html_text and "&lt;" in html_text and "shade = how unlikely" in html_text
+    with pytest.raises(ValueError, match="one probability per character"):
+        plots.colored_text_html("abc", [1.0])
+
+
+def test_sample_explorer_updates_with_temperature_and_seed():
+    calls = []
+
+    def fake_generate(t, seed):
+        calls.append((t, seed))
+        text = "ab" * 10 if t == 0 else "abcdefghij" * 2
+        return text, np.full(len(text), 0.5)
+
+    app = widgets.SampleExplorer(fake_generate, temperature=1.0, seed=0)
+    app.slider.value = 0.0
+    app.seed.value = 7
+    assert calls == [(1.0, 0), (0.0, 0), (0.0, 7)]
+    assert "1.00 bits/char" in app.text.value and "distinct 4-grams <b>12%</b>" in app.text.value
+
+
+def test_training_monitor_shows_progress_and_sample():
+    monitor = widgets.TrainingMonitor(total_steps=300)
+    empty = bytes(monitor.image.value)
+    monitor.update([(100, 3.0), (200, 2.5)], sample="To be")
+    assert monitor.progress.value == 200 and "step 200" in monitor.progress.description
+    assert bytes(monitor.image.value) != empty and "To be" in monitor.sample.value
+    assert "Training monitor" in monitor._repr_mimebundle_()["text/plain"]

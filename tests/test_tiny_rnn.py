@@ -131,3 +131,9 @@ def test_save_and_load(tmp_path, small):
     np.savez(tmp_path / "partial.npz", Wxh=params["Wxh"])
     with pytest.raises(ValueError, match="lacks the arrays"):
         rnn.load(tmp_path / "partial.npz")
+
+
+def test_log_probs_match_generated_probabilities_at_t1(small):
+    params = small[0]
+    out, probs = rnn.generate(params, [1, 2, 3], 20, 1.0, seed=4)
+    np.testing.assert_allclose(np.exp(rnn.log_probs(params, [1, 2, 3], out)), probs, rtol=1e-10)
