@@ -2,6 +2,7 @@
 #   make lab    create .venv, install, open JupyterLab on lesson 1
 #   make test   create .venv, install, run every test (unit, property, notebooks, student versions)
 # Also: make student (student versions), make notebooks (re-run the lessons and store outputs).
+# make lab LAB_ARGS="--no-browser --port 8890" passes options to JupyterLab.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -29,8 +30,9 @@ $(STAMP): requirements.txt pyproject.toml binder/overrides.json
 	done
 	touch $(STAMP)
 
+# (--allow-root only where make runs as root, e.g. in a container)
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(FIRST_LESSON)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(FIRST_LESSON)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
