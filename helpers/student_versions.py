@@ -36,8 +36,13 @@ BANNER = (
 )
 
 
-def student_version(nb: NotebookNode) -> NotebookNode:
-    """A copy of ``nb`` with solution regions stubbed out and every output cleared."""
+def student_version(nb: NotebookNode, depth: int = 1) -> NotebookNode:
+    """A copy of ``nb`` with solution regions stubbed out and every output cleared.
+
+    ``depth``: how many folders deeper than the lessons the student version will live, so that
+    links out of the lesson folder (``../README.md``) still work; links between lessons do not
+    change, because the student versions sit together.
+    """
     from nbgrader.preprocessors import ClearOutput, ClearSolutions  # heavy import: only here
 
     nb = copy.deepcopy(nb)
@@ -46,6 +51,8 @@ def student_version(nb: NotebookNode) -> NotebookNode:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.execution_count = None
+        elif depth:
+            cell.source = cell.source.replace("](../", "](" + "../" * (depth + 1))
     nb.metadata.pop("widgets", None)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(BANNER))
     return nb
@@ -58,7 +65,9 @@ def write_student_versions(notebooks: list[Path], out_dir: Path) -> list[Path]:
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         target = out_dir / path.name
-        nbformat.write(student_version(nb), target)
+        lessons, out = path.parent.resolve(), out_dir.resolve()
+        depth = len(out.relative_to(lessons).parts) if out.is_relative_to(lessons) else 0
+        nbformat.write(student_version(nb, depth), target)
         written.append(target)
     return written
 

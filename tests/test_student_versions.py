@@ -52,3 +52,12 @@ def test_student_version_hides_solutions_and_runs(student_notebooks, index):
         else:
             assert not errors, f"cell failed in the student version:\n{_source(cell)}\n{errors}"
     assert checks >= 3
+
+
+def test_links_out_of_the_lesson_folder_still_work_one_level_down():
+    from helpers.student_versions import student_version
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("[list](../README.md) [next](02_x.ipynb)")])
+    nb.metadata["kernelspec"] = {"language": "python", "name": "python3", "display_name": "Python 3"}
+    text = student_version(nb, depth=1).cells[1].source
+    assert text == "[list](../../README.md) [next](02_x.ipynb)"
