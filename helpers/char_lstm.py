@@ -45,6 +45,7 @@ __all__ = [
     "load_checkpoint",
     "load_pretrained",
     "sample",
+    "FastSampler",
 ]
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "char_lstm.pt"
@@ -301,6 +302,95 @@ def sample(
         last = logits[0, -1].double().numpy()
     text = vocab.decode(out)
     return (text, np.array(probs)) if return_probs else text
+
+
+class FastSampler:
+    """The same sampler as :func:`sample`, as a fused float32 numpy loop for batch 1.
+
+    Built once from a model: layer 0's input projection is precomputed per character (a lookup
+    instead of embedding + matmul), and each layer's step is one matrix product of
+    ``[input, h]`` with the stacked weights. The Gumbel noise for all steps is drawn at once from
+    the same seeded stream as :func:`sample`, so for the same arguments it produces the same text
+    (a test checks this), several times faster: what a live slider needs.
+    """
+
+    def __init__(self, model: CharLSTM, vocab: data.Vocabulary) -> None:
+        sd = {k: v.detach().to(torch.float32).numpy() for k, v in model.state_dict().items()}
+        self.vocab = vocab
+        self.layers = model.config.layers
+        self.hidden = model.config.hidden
+        bias0 = sd["lstm.bias_ih_l0"] + sd["lstm.bias_hh_l0"]
+        self.input0 = sd["embed.weight"] @ sd["lstm.weight_ih_l0"].T + bias0  # (V, 4H)
+        self.recurrent0 = np.ascontiguousarray(sd["lstm.weight_hh_l0"].T)  # (H, 4H)
+        self.stacked = [  # layers >= 1: [x, h] @ (2H, 4H) + b
+            (
+                np.ascontiguousarray(np.vstack([sd[f"lstm.weight_ih_l{k}"].T, sd[f"lstm.weight_hh_l{k}"].T])),
+                sd[f"lstm.bias_ih_l{k}"] + sd[f"lstm.bias_hh_l{k}"],
+            )
+            for k in range(1, self.layers)
+        ]
+        self.head_w = np.ascontiguousarray(sd["head.weight"].T)  # (H, V)
+        self.head_b = sd["head.bias"]
+
+    def _cell(self, gates: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h4 = self.hidden
+        i = 1.0 / (1.0 + np.exp(-gates[:h4]))
+        f = 1.0 / (1.0 + np.exp(-gates[h4 : 2 * h4]))
+        g = np.tanh(gates[2 * h4 : 3 * h4])
+        o = 1.0 / (1.0 + np.exp(-gates[3 * h4 :]))
+        c = f * c + i * g
+        return o * np.tanh(c), c
+
+    def step(self, x: int, hs: list[np.ndarray], cs: list[np.ndarray]) -> np.ndarray:
+        """Feed character ``x``; update the per-layer states in place; return the logits (V,)."""
+        h, cs[0] = self._cell(self.input0[x] + hs[0] @ self.recurrent0, cs[0])
+        hs[0] = h
+        for k, (w, b) in enumerate(self.stacked, start=1):
+            h, cs[k] = self._cell(np.concatenate([h, hs[k]]) @ w + b, cs[k])
+            hs[k] = h
+        return h @ self.head_w + self.head_b
+
+    def prompt_state(self, prompt: str) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """``(hs, cs, logits)`` after reading ``prompt``: cache it to generate many continuations."""
+        if not prompt:
+            raise ValueError("the prompt must have at least one character (e.g. '\\n')")
+        ids = self.vocab.encode(prompt)
+        hs = [np.zeros(self.hidden, np.float32) for _ in range(self.layers)]
+        cs = [np.zeros(self.hidden, np.float32) for _ in range(self.layers)]
+        logits = None
+        for x in ids:
+            logits = self.step(int(x), hs, cs)
+        return hs, cs, logits
+
+    def sample(
+        self,
+        prompt: str | tuple[list[np.ndarray], list[np.ndarray], np.ndarray],
+        length: int,
+        temperature: float,
+        seed: int | np.random.Generator = 0,
+    ) -> tuple[str, np.ndarray]:
+        """``(text, probs)`` as :func:`sample` with ``return_probs=True``; ``prompt`` may be a
+        text or a cached :meth:`prompt_state`."""
+        t = check_temperature(temperature)
+        hs, cs, logits = self.prompt_state(prompt) if isinstance(prompt, str) else prompt
+        hs, cs = [h.copy() for h in hs], [c.copy() for c in cs]
+        rng = as_generator(seed)
+        with np.errstate(divide="ignore"):
+            noise = -np.log(-np.log(rng.random((length, self.vocab.size))))
+        out = np.empty(length, dtype=np.int64)
+        probs = np.empty(length)
+        for k in range(length):
+            z = logits.astype(np.float64)
+            if t == 0.0:
+                choice = int(np.argmax(z))
+            elif math.isinf(t):
+                choice = int(np.argmax(noise[k]))
+            else:
+                choice = int(np.argmax(z / t + noise[k]))
+            out[k] = choice
+            probs[k] = softmax_with_temperature(z, t)[choice]
+            logits = self.step(choice, hs, cs)
+        return self.vocab.decode(out), probs
 
 
 # ---------------------------------------------------------------------------------------------

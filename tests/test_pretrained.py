@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from helpers import char_lstm, data
@@ -37,3 +38,24 @@ def test_load_pretrained_gives_model_and_vocabulary(pretrained, corpus_text):
     assert vocab == data.Vocabulary.from_text(corpus_text)
     text = char_lstm.sample(model, vocab, "ROMEO:\n", 50, 0.5, seed=0)
     assert len(text) == 50 and set(text) <= set(vocab.chars)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.5, 1.0, 1.6])
+def test_fast_sampler_gives_the_reference_text(pretrained, temperature):
+    model, vocab, _ = pretrained
+    fast = char_lstm.FastSampler(model, vocab)
+    cached = fast.prompt_state("ROMEO:\n")
+    for seed in (0, 1):
+        ref_text, ref_probs = char_lstm.sample(model, vocab, "ROMEO:\n", 200, temperature, seed=seed, return_probs=True)
+        for prompt in ("ROMEO:\n", cached):
+            text, probs = fast.sample(prompt, 200, temperature, seed=seed)
+            assert text == ref_text
+            np.testing.assert_allclose(probs, ref_probs, atol=1e-4)
+
+
+def test_fast_sampler_rejects_bad_input(pretrained):
+    fast = char_lstm.FastSampler(*pretrained[:2])
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        fast.sample("ROMEO §", 5, 1.0)
+    with pytest.raises(ValueError, match="temperature"):
+        fast.sample("ROMEO:", 5, -1.0)
