@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .softmax import check_logits, check_temperature, softmax_with_temperature
+from .softmax import check_logits, check_probs, check_temperature, softmax_with_temperature
 
 __all__ = [
     "as_generator",
@@ -61,15 +61,10 @@ def greedy(logits: ArrayLike) -> int:
 
 
 def _check_distribution(probs: ArrayLike) -> NDArray[np.float64]:
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim != 1 or p.size == 0:
+    """One distribution of shape ``(V,)`` (see :func:`helpers.softmax.check_probs`)."""
+    p = check_probs(probs)
+    if p.ndim != 1:
         raise ValueError(f"probs must be one distribution of shape (V,), got shape {p.shape}")
-    if np.isnan(p).any() or (p < 0).any():
-        raise ValueError("probs must be non-negative numbers without NaN; did you pass logits?")
-    if not math.isclose(float(p.sum()), 1.0, abs_tol=1e-6):
-        raise ValueError(
-            f"probs must sum to 1, got {float(p.sum()):.6g}. Pass probabilities, not logits."
-        )
     return p
 
 

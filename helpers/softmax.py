@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "check_temperature",
     "check_logits",
+    "check_probs",
     "softmax_with_temperature",
     "log_softmax",
     "entropy",
@@ -140,7 +141,9 @@ def log_softmax(logits: ArrayLike, temperature: float = 1.0) -> NDArray[np.float
     return s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))
 
 
-def _check_probs(probs: ArrayLike) -> NDArray[np.float64]:
+def check_probs(probs: ArrayLike) -> NDArray[np.float64]:
+    """Return ``probs`` (shape ``(..., V)``) as float64, or raise ``ValueError`` if any row is not a
+    distribution (negative, NaN, or not summing to 1 along the last axis)."""
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim == 0 or p.shape[-1] == 0:
         raise ValueError("probs must have at least one entry along the last axis.")
@@ -168,7 +171,7 @@ def entropy(probs: ArrayLike, unit: Unit = "nats") -> NDArray[np.float64] | floa
     """
     if unit not in ("nats", "bits"):
         raise ValueError(f"unit must be 'nats' or 'bits', got {unit!r}")
-    p = _check_probs(probs)
+    p = check_probs(probs)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log(p), 0.0)
     h = -np.sum(terms, axis=-1)

@@ -133,8 +133,7 @@ def loss_and_grads(
     if targets.shape != (b, length):
         raise ValueError(f"targets must have the inputs' shape {(b, length)}, got {targets.shape}")
     logp = log_softmax(logits)  # (B, L, V)
-    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
-    loss = float(nll.mean())
+    loss = _mean_nll(logp, targets)
 
     dlogits = np.exp(logp)
     np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1.0, -1)
@@ -355,14 +354,17 @@ def evaluate(params: Mapping[str, Array], data_ids: NDArray[np.int64], seq_lengt
     return total / (n // seq_length)
 
 
+def _mean_nll(logp: Array, targets: NDArray[np.int64]) -> float:
+    """Mean of ``-logp[..., target]`` over all positions: the loss in nats per character."""
+    return float(-np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1).mean())
+
+
 def _loss_only(
     params: Mapping[str, Array], inputs: NDArray[np.int64], targets: NDArray[np.int64], h0: Array
 ) -> tuple[float, None, Array]:
     """Like :func:`loss_and_grads` without the backward pass (for evaluation)."""
     hs, logits = forward(params, inputs, h0)
-    logp = log_softmax(logits)
-    nll = -np.take_along_axis(logp, np.asarray(targets)[..., None], axis=-1)
-    return float(nll.mean()), None, hs[:, -1]
+    return _mean_nll(log_softmax(logits), targets), None, hs[:, -1]
 
 
 def generate(
