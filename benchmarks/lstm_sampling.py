@@ -31,11 +31,11 @@ def median_ms(fn, repeats: int) -> float:
 
 
 def main() -> None:
-    model, vocab = char_lstm.load_pretrained()
-    fast = char_lstm.FastSampler(model, vocab)
+    model = char_lstm.load_pretrained()
+    fast = char_lstm.FastSampler(model)
     cached = fast.prompt_state(PROMPT)
     result = {
-        "reference_ms": round(median_ms(lambda s: char_lstm.sample(model, vocab, PROMPT, LENGTH, TEMPERATURE, seed=s), 5), 1),
+        "reference_ms": round(median_ms(lambda s: char_lstm.sample(model, PROMPT, LENGTH, TEMPERATURE, seed=s), 5), 1),
         "fast_ms": round(median_ms(lambda s: fast.sample(PROMPT, LENGTH, TEMPERATURE, seed=s), 15), 1),
         "fast_cached_prompt_ms": round(median_ms(lambda s: fast.sample(cached, LENGTH, TEMPERATURE, seed=s), 15), 1),
     }

@@ -22,8 +22,9 @@ import math
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from torch import nn
 
 from . import data
 from .sampling import as_generator, gumbel_noise, sample_gumbel_max
-from .softmax import check_temperature, softmax_with_temperature
+from .softmax import check_temperature, log_softmax
 
 __all__ = [
     "Config",
@@ -44,7 +45,12 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "load_pretrained",
+    "input_sensitivity",
+    "gate_values",
     "sample",
+    "sample_many",
+    "PromptState",
+    "Continuation",
     "FastSampler",
 ]
 
@@ -71,14 +77,19 @@ class Config:
 
 
 class CharLSTM(nn.Module):
-    """Embedding → LSTM → linear over the vocabulary.
+    """Embedding → LSTM → linear over the vocabulary, which the model carries as ``.vocab``.
 
     ``forward(ids (B, L), state)`` returns ``(logits (B, L, V), state)`` with ``state`` the LSTM's
     ``(h, c)``, each of shape ``(layers, B, hidden)``.
+
+    For convenience a model unpacks into itself and its vocabulary:
+    ``model, vocab = load_pretrained()`` works as well as ``model = load_pretrained()``.
     """
 
-    def __init__(self, vocab_size: int, config: Config) -> None:
+    def __init__(self, vocab: data.Vocabulary, config: Config = Config()) -> None:
         super().__init__()
+        self.vocab = vocab
+        vocab_size = vocab.size
         self.vocab_size = vocab_size
         self.config = config
         self.embed = nn.Embedding(vocab_size, config.embedding)
@@ -97,6 +108,10 @@ class CharLSTM(nn.Module):
         out, state = self.lstm(self.embed(ids), state)
         return self.head(out), state
 
+    def __iter__(self) -> Iterator[CharLSTM | data.Vocabulary]:
+        """``model, vocab = model``: the model and its vocabulary."""
+        return iter((self, self.vocab))
+
 
 class CheckpointError(ValueError):
     """A checkpoint file that is missing, truncated, or not one of ours."""
@@ -108,18 +123,16 @@ class CheckpointError(ValueError):
 
 @torch.no_grad()
 def validation_loss(
-    model: CharLSTM, ids: np.ndarray | str, vocab: data.Vocabulary | None = None, streams: int = 32, chunk: int = 256
+    model: CharLSTM, ids: np.ndarray | str, streams: int = 32, chunk: int = 256
 ) -> float:
     """Mean cross-entropy (nats/char) of predicting each character of ``ids`` from the ones before.
 
-    ``ids`` may be a text (then ``vocab`` encodes it) or an array of ids. The text is read as
+    ``ids`` may be a text (encoded with ``model.vocab``) or an array of ids. The text is read as
     ``streams`` parallel pieces with the LSTM state carried across chunks, so each prediction sees
     up to a whole piece of context; the first character of each piece is not predicted.
     """
     if isinstance(ids, str):
-        if vocab is None:
-            raise ValueError("pass the vocabulary to score a text")
-        ids = vocab.encode(ids)
+        ids = model.vocab.encode(ids)
     ids = np.asarray(ids, dtype=np.int64)
     n = len(ids) // streams
     if n < 2:
@@ -138,11 +151,23 @@ def validation_loss(
     return total / count
 
 
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a widget progress view can be shown)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def train(
     text: str,
     config: Config = Config(),
     log: Callable[[str], None] | None = None,
-    on_eval: Callable[[int, float, float], None] | None = None,
+    on_eval: Callable[[int, float, float, CharLSTM], None] | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+    progress: str = "auto",
 ) -> tuple[CharLSTM, data.Vocabulary, dict]:
     """Train a :class:`CharLSTM` on the first 90 % of ``text``; keep the best-validation weights.
 
@@ -151,20 +176,47 @@ def train(
     clips the gradient norm to ``clip``. Every ``eval_every`` steps it measures the validation loss
     (last 10 %) and keeps the weights if they are the best so far (longer training overfits).
 
-    Returns ``(model, vocab, info)`` with ``info`` holding the validation history, the best loss
-    and step, characters per second and the training time in seconds.
+    Progress: ``progress="auto"`` shows a live widget (progress bar, loss curve, a sample at each
+    evaluation) in a notebook and prints one line per evaluation in a terminal; ``"notebook"``,
+    ``"terminal"`` or ``"none"`` choose explicitly. ``log(line)`` replaces the printed lines;
+    ``on_step(step, loss)`` and ``on_eval(step, train_loss, val_loss, model)`` are called as well.
+
+    Returns ``(model, vocab, info)`` with ``info`` holding the validation history
+    (``[step, smoothed training loss, validation loss]`` rows, nats/char), the smoothed training
+    loss every ``steps / 100`` steps (``curve``: ``[step, loss]`` rows), the best loss and step,
+    characters per second and the training time in seconds.
     """
+    if progress == "auto":
+        progress = "notebook" if log is None and _in_notebook() else "terminal"
+    if progress not in ("notebook", "terminal", "none"):
+        raise ValueError(f"progress must be 'auto', 'notebook', 'terminal' or 'none', got {progress!r}")
+    callbacks_step = [cb for cb in (on_step,) if cb is not None]
+    callbacks_eval = [cb for cb in (on_eval,) if cb is not None]
+    if progress == "notebook":
+        from . import widgets  # the widget view is only needed in a notebook
+
+        monitor = widgets.TrainingMonitor.for_char_lstm(config.steps, config.batch_size * config.seq_length)
+        callbacks_step.append(monitor.on_step)
+        callbacks_eval.append(monitor.on_eval)
+        log = log or (lambda line: None)
+        from IPython.display import display
+
+        display(monitor)
+    elif progress == "none":
+        log = log or (lambda line: None)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     vocab = data.Vocabulary.from_text(text)
     train_ids, val_ids = data.train_val_split(vocab.encode(text))
-    model = CharLSTM(vocab.size, config)
+    model = CharLSTM(vocab, config)
     opt = torch.optim.AdamW(model.parameters(), lr=config.max_lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.max_lr, total_steps=config.steps)
     log = log or (lambda line: print(line, flush=True))
     offsets = np.arange(config.seq_length + 1)
     best = (math.inf, 0, None)
     history: list[tuple[int, float, float]] = []
+    curve: list[tuple[int, float]] = []  # the smoothed training loss, about 100 points
+    curve_every = max(1, config.steps // 100)
     running = None
     start = time.perf_counter()
     for step in range(1, config.steps + 1):
@@ -178,6 +230,10 @@ def train(
         opt.step()
         sched.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        for callback in callbacks_step:
+            callback(step, running)
+        if step % curve_every == 0:
+            curve.append((step, running))
         if step % config.eval_every == 0 or step == config.steps:
             val = validation_loss(model, val_ids)
             history.append((step, running, val))
@@ -186,8 +242,8 @@ def train(
             elapsed = time.perf_counter() - start
             log(f"step {step:5d}/{config.steps}  train {running:.3f}  val {val:.3f} nats/char  "
                 f"(best {best[0]:.3f} at {best[1]})  {elapsed:6.0f} s")
-            if on_eval is not None:
-                on_eval(step, running, val)
+            for callback in callbacks_eval:
+                callback(step, running, val, model)
     seconds = time.perf_counter() - start
     model.load_state_dict(best[2])
     model.eval()
@@ -195,6 +251,7 @@ def train(
         "val_loss": float(best[0]),
         "best_step": int(best[1]),
         "history": [[int(s), float(t), float(v)] for s, t, v in history],
+        "curve": [[int(s), float(t)] for s, t in curve],
         "train_seconds": float(seconds),
         "chars_per_second": float(config.steps * config.batch_size * config.seq_length / seconds),
     }
@@ -248,7 +305,7 @@ def load_checkpoint(path: str | Path) -> tuple[CharLSTM, data.Vocabulary, dict]:
     meta = blob["meta"]
     config = Config(**meta["config"])
     vocab = data.Vocabulary(tuple(meta["vocab"]))
-    model = CharLSTM(vocab.size, config)
+    model = CharLSTM(vocab, config)
     try:
         model.load_state_dict({k: v.to(torch.float32) for k, v in blob["state_dict"].items()})
     except RuntimeError as err:
@@ -257,70 +314,220 @@ def load_checkpoint(path: str | Path) -> tuple[CharLSTM, data.Vocabulary, dict]:
     return model, vocab, meta
 
 
-def load_pretrained(path: str | Path | None = None) -> tuple[CharLSTM, data.Vocabulary]:
-    """The shipped model and its vocabulary (``data/char_lstm.pt`` unless ``path`` is given)."""
-    model, vocab, _ = load_checkpoint(path or DEFAULT_CHECKPOINT)
-    return model, vocab
+def load_pretrained(path: str | Path | None = None) -> CharLSTM:
+    """The shipped model (``data/char_lstm.pt`` unless ``path`` is given), in eval mode.
+
+    Its vocabulary is ``model.vocab``; ``model, vocab = load_pretrained()`` also works.
+    """
+    model, _, _ = load_checkpoint(path or DEFAULT_CHECKPOINT)
+    return model
 
 
 # ---------------------------------------------------------------------------------------------
 # Sampling (reference implementation: one character at a time through nn.LSTM)
 # ---------------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------------------------
+# Looking inside
+# ---------------------------------------------------------------------------------------------
+
+def input_sensitivity(model: CharLSTM, text: str) -> np.ndarray:
+    """How much each earlier character still matters to the model's last prediction.
+
+    Feeds ``text[:-1]`` and differentiates the log-probability of the last character ``text[-1]``
+    with respect to the input embedding of every earlier position. Returns the gradient norms
+    ordered by distance: entry ``k`` is for the character ``k + 1`` positions before the predicted
+    one, shape ``(len(text) - 1,)``.
+    """
+    ids = torch.from_numpy(model.vocab.encode(text))[None]
+    if ids.shape[1] < 2:
+        raise ValueError("the text needs at least two characters")
+    was_training = model.training
+    model.eval()
+    emb = model.embed(ids[:, :-1]).detach().requires_grad_(True)
+    with torch.enable_grad():
+        out, _ = model.lstm(emb)
+        logp = torch.log_softmax(model.head(out[:, -1]), dim=-1)[0, ids[0, -1]]
+        (grad,) = torch.autograd.grad(logp, emb)
+    model.train(was_training)
+    return grad[0].norm(dim=1).numpy()[::-1].copy()
+
+
+def gate_values(model: CharLSTM, text: str) -> dict[str, np.ndarray]:
+    """The LSTM's gate activations while it reads ``text``.
+
+    Returns ``{"input", "forget", "cell", "output"}`` → arrays of shape ``(len(text), layers,
+    hidden)``: the sigmoid gates i, f, o in ``(0, 1)`` and the tanh candidate g in ``(-1, 1)``.
+    A forget gate near 1 keeps that unit's memory cell almost unchanged for the next character.
+    """
+    fast = FastSampler(model)
+    ids = model.vocab.encode(text)
+    h = np.zeros((fast.layers, 1, fast.hidden), np.float32)
+    c = np.zeros_like(h)
+    n = fast.hidden
+    out = np.empty((len(ids), fast.layers, 4, n), np.float32)
+    for t, x in enumerate(ids):
+        inputs = None
+        for k in range(fast.layers):
+            if k == 0:
+                gates = fast.input0[[x]] + h[0] @ fast.recurrent0
+            else:
+                w, b = fast.stacked[k - 1]
+                gates = np.concatenate([inputs, h[k]], axis=1) @ w + b
+            act = 1.0 / (1.0 + np.exp(-gates[0]))
+            act[2 * n : 3 * n] = np.tanh(gates[0, 2 * n : 3 * n])
+            out[t, k] = act.reshape(4, n)
+            h[k], c[k] = fast._cell(gates, c[k])
+            inputs = h[k]
+    return {name: out[:, :, j] for j, name in enumerate(("input", "forget", "cell", "output"))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Sampling
+# ---------------------------------------------------------------------------------------------
+#
+# Every sampler here draws its Gumbel noise from one stream seeded by ``seed``: the noise for
+# step k is the k-th row of ``rng.random((length, V))`` turned into Gumbel noise, whatever the
+# temperature. So the same seed at nearby temperatures gives texts that share a prefix and part
+# where one choice flips (common random numbers), and all samplers give the same text.
+
+
+def _choose(z: np.ndarray, temperature: float, noise: np.ndarray) -> int:
+    """``argmax(z / T + noise)`` for one step (``T = 0``: ``argmax z``; ``T = inf``: ``argmax noise``)."""
+    if temperature == 0.0:
+        return int(np.argmax(z))
+    if math.isinf(temperature):
+        return int(np.argmax(noise))
+    return int(np.argmax(z / temperature + noise))
+
+
+def _model_probs(logits: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The model's own (T = 1) probability of ``ids[..., k]`` given ``logits[..., k, :]``, in float64."""
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return np.exp(np.take_along_axis(logp, ids[..., None], axis=-1)[..., 0])
+
+
 @torch.no_grad()
 def sample(
     model: CharLSTM,
-    vocab: data.Vocabulary,
     prompt: str,
     length: int,
     temperature: float,
     seed: int | np.random.Generator = 0,
     return_probs: bool = False,
 ) -> str | tuple[str, np.ndarray]:
-    """Continue ``prompt`` by ``length`` characters at ``temperature`` (0 = greedy).
+    """Continue ``prompt`` by ``length`` characters at ``temperature`` (0 = greedy): the reference.
 
-    Each step draws Gumbel noise of shape ``(V,)`` from one stream seeded by ``seed`` (the same
-    noise at every temperature), and picks ``argmax(logits / T + noise)``. The same arguments give
-    the same text. With ``return_probs``, also returns the probability (at this temperature) of
-    each generated character, shape ``(length,)``.
+    One character at a time through ``nn.LSTM``: each step picks ``argmax(logits / T + noise)``
+    with Gumbel noise of shape ``(V,)`` from the stream seeded by ``seed`` (the same noise at every
+    temperature). The same arguments give the same text.
+
+    With ``return_probs``, also returns the probability the model's own distribution (``T = 1``)
+    gave each generated character, shape ``(length,)``: how surprising the model finds its own
+    output, for colouring (at ``T = 0`` every choice would otherwise have probability 1).
     """
     t = check_temperature(temperature)
     if not prompt:
         raise ValueError("the prompt must have at least one character (e.g. '\\n')")
-    prompt_ids = vocab.encode(prompt)
+    length = _check_length(length)
+    prompt_ids = model.vocab.encode(prompt)
     rng = as_generator(seed)
     model.eval()
     logits, state = model(torch.from_numpy(prompt_ids)[None, :])
     last = logits[0, -1].double().numpy()
     out, probs = [], []
     for _ in range(length):
-        choice = sample_gumbel_max(last, t, gumbel_noise(rng, vocab.size))
+        choice = sample_gumbel_max(last, t, gumbel_noise(rng, model.vocab_size))
         out.append(choice)
-        if return_probs:
-            probs.append(float(softmax_with_temperature(last, t)[choice]))
+        probs.append(float(np.exp(log_softmax(last)[choice])))
         logits, state = model(torch.tensor([[choice]]), state)
         last = logits[0, -1].double().numpy()
-    text = vocab.decode(out)
+    text = model.vocab.decode(out)
     return (text, np.array(probs)) if return_probs else text
 
 
-class FastSampler:
-    """The same sampler as :func:`sample`, as a fused float32 numpy loop for batch 1.
+def _check_length(length: int) -> int:
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be a whole number of characters >= 0, got {length!r}")
+    return int(length)
 
-    Built once from a model: layer 0's input projection is precomputed per character (a lookup
-    instead of embedding + matmul), and each layer's step is one matrix product of
-    ``[input, h]`` with the stacked weights. The Gumbel noise for all steps is drawn at once from
-    the same seeded stream as :func:`sample`, so for the same arguments it produces the same text
-    (a test checks this), several times faster: what a live slider needs.
+
+def sample_many(
+    model: CharLSTM,
+    prompt: str,
+    length: int,
+    temperatures: Sequence[float],
+    seed: int | Sequence[int] = 0,
+) -> tuple[list[str], np.ndarray]:
+    """Continue ``prompt`` at several temperatures in one batched pass.
+
+    Row ``i`` is exactly ``sample(model, prompt, length, temperatures[i], seeds[i])``: ``seed`` is
+    one seed shared by all rows (shared noise: the texts morph into each other as T grows) or one
+    seed per row (e.g. several seeds per temperature for error bars).
+
+    Returns ``(texts, probs)``: ``len(temperatures)`` texts and the model's own (``T = 1``)
+    probability of each generated character, shape ``(len(temperatures), length)``.
+    """
+    return FastSampler(model).sample_batch(prompt, length, temperatures, seed)
+
+
+class PromptState(NamedTuple):
+    """The LSTM state after reading a prompt: ``h`` and ``c`` of shape ``(layers, hidden)``,
+    and the next-character ``logits`` of shape ``(V,)``."""
+
+    prompt: str
+    h: np.ndarray
+    c: np.ndarray
+    logits: np.ndarray
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """A generated continuation, with what it takes to regenerate it at another temperature.
+
+    Attributes:
+        text: the ``L`` generated characters.
+        ids: their ids, shape ``(L,)``.
+        probs: the model's own (``T = 1``) probability of each, shape ``(L,)``.
+        temperature, seed: how it was generated.
+        logits: the logits before each choice, shape ``(L, V)``, float32.
+        states: the LSTM state before each choice, shape ``(L, 2, layers, hidden)`` (``h`` then ``c``).
+        recomputed: how many LSTM steps this continuation cost (the rest was reused).
     """
 
-    def __init__(self, model: CharLSTM, vocab: data.Vocabulary) -> None:
+    text: str
+    ids: np.ndarray
+    probs: np.ndarray
+    temperature: float
+    seed: int
+    logits: np.ndarray
+    states: np.ndarray
+    recomputed: int
+
+
+class FastSampler:
+    """The same sampler as :func:`sample`, as a fused float32 numpy loop.
+
+    Built once from a model: layer 0's input projection is precomputed per character (a lookup
+    instead of embedding + matmul), and each layer's step is one matrix product of ``[input, h]``
+    with the stacked weights. It runs one text (:meth:`sample`, :meth:`continuation`) or many at
+    once (:meth:`sample_batch`). For the same arguments it gives the same text as :func:`sample`
+    (tests check this), several times faster: what a live slider needs.
+
+    :meth:`continuation` also reuses work when only the temperature moved: with shared noise the
+    new text equals the old one up to the first choice that flips, so only the steps after it are
+    recomputed.
+    """
+
+    def __init__(self, model: CharLSTM, noise_cache_size: int = 8) -> None:
         sd = {k: v.detach().to(torch.float32).numpy() for k, v in model.state_dict().items()}
-        self.vocab = vocab
+        self.vocab = model.vocab
         self.layers = model.config.layers
         self.hidden = model.config.hidden
         bias0 = sd["lstm.bias_ih_l0"] + sd["lstm.bias_hh_l0"]
-        self.input0 = sd["embed.weight"] @ sd["lstm.weight_ih_l0"].T + bias0  # (V, 4H)
+        self.input0 = np.ascontiguousarray(sd["embed.weight"] @ sd["lstm.weight_ih_l0"].T + bias0)  # (V, 4H)
         self.recurrent0 = np.ascontiguousarray(sd["lstm.weight_hh_l0"].T)  # (H, 4H)
         self.stacked = [  # layers >= 1: [x, h] @ (2H, 4H) + b
             (
@@ -331,66 +538,170 @@ class FastSampler:
         ]
         self.head_w = np.ascontiguousarray(sd["head.weight"].T)  # (H, V)
         self.head_b = sd["head.bias"]
+        self._noise: dict[int, np.ndarray] = {}  # explicit cache: seed -> Gumbel noise (steps, V)
+        self._noise_cache_size = noise_cache_size
+
+    # -- the LSTM step -------------------------------------------------------------------------
 
     def _cell(self, gates: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gates ``(B, 4H)`` in PyTorch's order (input, forget, cell, output) and ``c (B, H)``."""
         h4 = self.hidden
-        i = 1.0 / (1.0 + np.exp(-gates[:h4]))
-        f = 1.0 / (1.0 + np.exp(-gates[h4 : 2 * h4]))
-        g = np.tanh(gates[2 * h4 : 3 * h4])
-        o = 1.0 / (1.0 + np.exp(-gates[3 * h4 :]))
-        c = f * c + i * g
-        return o * np.tanh(c), c
+        ifo = 1.0 / (1.0 + np.exp(-gates))  # sigmoid of all four blocks; the g block is unused
+        g = np.tanh(gates[:, 2 * h4 : 3 * h4])
+        c = ifo[:, h4 : 2 * h4] * c + ifo[:, :h4] * g
+        return ifo[:, 3 * h4 :] * np.tanh(c), c
 
-    def step(self, x: int, hs: list[np.ndarray], cs: list[np.ndarray]) -> np.ndarray:
-        """Feed character ``x``; update the per-layer states in place; return the logits (V,)."""
-        h, cs[0] = self._cell(self.input0[x] + hs[0] @ self.recurrent0, cs[0])
-        hs[0] = h
+    def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Feed characters ``x (B,)``; update ``h, c (layers, B, H)`` in place; return logits ``(B, V)``."""
+        h[0], c[0] = self._cell(self.input0[x] + h[0] @ self.recurrent0, c[0])
         for k, (w, b) in enumerate(self.stacked, start=1):
-            h, cs[k] = self._cell(np.concatenate([h, hs[k]]) @ w + b, cs[k])
-            hs[k] = h
-        return h @ self.head_w + self.head_b
+            h[k], c[k] = self._cell(np.concatenate([h[k - 1], h[k]], axis=1) @ w + b, c[k])
+        return h[-1] @ self.head_w + self.head_b
 
-    def prompt_state(self, prompt: str) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-        """``(hs, cs, logits)`` after reading ``prompt``: cache it to generate many continuations."""
-        if not prompt:
+    def prompt_state(self, prompt: str) -> PromptState:
+        """The state after reading ``prompt``: compute it once to generate many continuations."""
+        if not isinstance(prompt, str) or not prompt:
             raise ValueError("the prompt must have at least one character (e.g. '\\n')")
         ids = self.vocab.encode(prompt)
-        hs = [np.zeros(self.hidden, np.float32) for _ in range(self.layers)]
-        cs = [np.zeros(self.hidden, np.float32) for _ in range(self.layers)]
+        h = np.zeros((self.layers, 1, self.hidden), np.float32)
+        c = np.zeros((self.layers, 1, self.hidden), np.float32)
         logits = None
         for x in ids:
-            logits = self.step(int(x), hs, cs)
-        return hs, cs, logits
+            logits = self.step(np.array([x]), h, c)
+        return PromptState(prompt, h[:, 0].copy(), c[:, 0].copy(), logits[0].copy())
 
-    def sample(
+    def noise(self, seed: int | np.random.Generator, length: int) -> np.ndarray:
+        """Gumbel noise for ``length`` steps, shape ``(length, V)``, the stream of :func:`sample`.
+
+        Cached per integer seed (the first rows of a longer draw are the same numbers).
+        """
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            return gumbel_noise(seed, (length, self.vocab.size))
+        seed = int(seed)
+        cached = self._noise.get(seed)
+        if cached is None or len(cached) < length:
+            cached = gumbel_noise(seed, (max(length, 256), self.vocab.size))
+            if len(self._noise) >= self._noise_cache_size:
+                self._noise.pop(next(iter(self._noise)))
+            self._noise[seed] = cached
+        return cached[:length]
+
+    def _state(self, prompt: str | PromptState) -> PromptState:
+        return self.prompt_state(prompt) if isinstance(prompt, str) else prompt
+
+    # -- one text ------------------------------------------------------------------------------
+
+    def continuation(
         self,
-        prompt: str | tuple[list[np.ndarray], list[np.ndarray], np.ndarray],
+        prompt: str | PromptState,
         length: int,
         temperature: float,
-        seed: int | np.random.Generator = 0,
-    ) -> tuple[str, np.ndarray]:
-        """``(text, probs)`` as :func:`sample` with ``return_probs=True``; ``prompt`` may be a
-        text or a cached :meth:`prompt_state`."""
+        seed: int = 0,
+        previous: Continuation | None = None,
+    ) -> Continuation:
+        """Generate ``length`` characters after ``prompt`` (a text or a cached :meth:`prompt_state`).
+
+        If ``previous`` was generated after the same prompt state with the same seed, its steps are
+        reused up to the first choice that differs at the new temperature; only the rest is run.
+        """
         t = check_temperature(temperature)
-        hs, cs, logits = self.prompt_state(prompt) if isinstance(prompt, str) else prompt
-        hs, cs = [h.copy() for h in hs], [c.copy() for c in cs]
-        rng = as_generator(seed)
-        with np.errstate(divide="ignore"):
-            noise = -np.log(-np.log(rng.random((length, self.vocab.size))))
-        out = np.empty(length, dtype=np.int64)
-        probs = np.empty(length)
-        for k in range(length):
-            z = logits.astype(np.float64)
+        length = _check_length(length)
+        state = self._state(prompt)
+        noise = self.noise(seed, length)
+        ids = np.empty(length, dtype=np.int64)
+        logits = np.empty((length, self.vocab.size), np.float32)
+        states = np.empty((length, 2, self.layers, self.hidden), np.float32)
+        h, c = state.h[:, None, :].copy(), state.c[:, None, :].copy()
+        logits_next, start = state.logits[None, :], 0
+        if (
+            previous is not None
+            and previous.seed == seed
+            and len(previous.ids) > 0
+            and length > 0
+            and np.array_equal(previous.states[0, 0], state.h)
+            and np.array_equal(previous.states[0, 1], state.c)
+        ):
+            # states[k] and logits[k] depend only on ids[:k]: they stay right up to the first flip.
+            n = min(length, len(previous.ids))
+            z = previous.logits[:n].astype(np.float64)
             if t == 0.0:
-                choice = int(np.argmax(z))
+                new = np.argmax(z, axis=1)
             elif math.isinf(t):
-                choice = int(np.argmax(noise[k]))
+                new = np.argmax(noise[:n], axis=1)
             else:
-                choice = int(np.argmax(z / t + noise[k]))
-            out[k] = choice
-            probs[k] = softmax_with_temperature(z, t)[choice]
-            logits = self.step(choice, hs, cs)
-        return self.vocab.decode(out), probs
+                new = np.argmax(z / t + noise[:n], axis=1)
+            differ = np.flatnonzero(new != previous.ids[:n])
+            first = int(differ[0]) if differ.size else n  # the first step that chooses differently
+            start = min(first + 1, n)  # steps 0 .. start-1 are complete without running the LSTM
+            ids[:start] = new[:start]
+            logits[:start] = previous.logits[:start]
+            states[:start] = previous.states[:start]
+            if start < length:  # run the LSTM on from the state before the last reused choice
+                h = states[start - 1, 0][:, None, :].copy()
+                c = states[start - 1, 1][:, None, :].copy()
+                logits_next = self.step(ids[start - 1 : start], h, c)
+        for k in range(start, length):
+            logits[k] = logits_next[0]
+            states[k, 0], states[k, 1] = h[:, 0], c[:, 0]
+            ids[k] = _choose(logits[k].astype(np.float64), t, noise[k])
+            if k + 1 < length:
+                logits_next = self.step(ids[k : k + 1], h, c)
+        return Continuation(
+            text=self.vocab.decode(ids),
+            ids=ids,
+            probs=_model_probs(logits, ids),
+            temperature=t,
+            seed=int(seed) if isinstance(seed, (int, np.integer)) else -1,
+            logits=logits,
+            states=states,
+            recomputed=length - start,
+        )
+
+    def sample(
+        self, prompt: str | PromptState, length: int, temperature: float, seed: int | np.random.Generator = 0
+    ) -> tuple[str, np.ndarray]:
+        """``(text, probs)``, as :func:`sample` with ``return_probs=True``."""
+        result = self.continuation(prompt, length, temperature, seed)
+        return result.text, result.probs
+
+    # -- many texts at once --------------------------------------------------------------------
+
+    def sample_batch(
+        self,
+        prompt: str | PromptState,
+        length: int,
+        temperatures: Sequence[float],
+        seed: int | Sequence[int] = 0,
+    ) -> tuple[list[str], np.ndarray]:
+        """All rows in one pass: see :func:`sample_many`."""
+        ts = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
+        if ts.size == 0:
+            raise ValueError("give at least one temperature")
+        length = _check_length(length)
+        seeds = [seed] * ts.size if isinstance(seed, (int, np.integer)) else list(seed)
+        if len(seeds) != ts.size:
+            raise ValueError(f"give one seed, or one per temperature: {ts.size} temperatures, {len(seeds)} seeds")
+        state = self._state(prompt)
+        unique = {s: self.noise(int(s), length) for s in dict.fromkeys(int(s) for s in seeds)}
+        noise = np.stack([unique[int(s)] for s in seeds], axis=1) if length else np.empty((0, ts.size, self.vocab.size))
+        b = ts.size
+        h = np.repeat(state.h[:, None, :], b, axis=1)
+        c = np.repeat(state.c[:, None, :], b, axis=1)
+        z = np.repeat(state.logits[None, :], b, axis=0)
+        greedy, uniform = ts == 0.0, np.isinf(ts)
+        scale = np.where(greedy | uniform, 1.0, ts)[:, None]
+        ids = np.empty((b, length), dtype=np.int64)
+        logits = np.empty((b, length, self.vocab.size), np.float32)
+        for k in range(length):
+            logits[:, k] = z
+            z64 = z.astype(np.float64)
+            scores = z64 / scale + noise[k]
+            scores[greedy] = z64[greedy]
+            scores[uniform] = noise[k][uniform]
+            ids[:, k] = np.argmax(scores, axis=1)
+            if k + 1 < length:
+                z = self.step(ids[:, k], h, c)
+        return [self.vocab.decode(row) for row in ids], _model_probs(logits, ids)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ __all__ = [
     "buggy_loss_and_grads",
     "wrong_gradients",
     "text_perplexity",
+    "lstm_step",
+    "temper_probabilities",
+    "tempered_rows",
 ]
 
 
@@ -472,4 +475,151 @@ def text_perplexity(fn: Callable[[dict, np.ndarray], Any]) -> None:
     raise _fail(
         f"expected {want:.4f}, got {got_f:.4f}. Feed ids[:-1] from a zero hidden state, score how well "
         "each step's logits predict the *next* id (ids[1:]) with log_softmax, average, exponentiate."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 4
+# ---------------------------------------------------------------------------------------------
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _lstm_variants(x, h, c, w_ih, w_hh, b_ih, b_hh) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The right LSTM step and the usual wrong ones, keyed by what is wrong."""
+    n = h.size
+
+    def step(gates: np.ndarray, order: str = "ifgo", tanh_c: bool = True, input_gate: bool = True, g_fn=np.tanh):
+        blocks = dict(zip(order, np.split(gates, 4)))
+        i, f, o = _sigmoid(blocks["i"]), _sigmoid(blocks["f"]), _sigmoid(blocks["o"])
+        c_new = f * c + (i if input_gate else 1.0) * g_fn(blocks["g"])
+        return (o * np.tanh(c_new) if tanh_c else o * c_new), c_new
+
+    gates = w_ih @ x + w_hh @ h + b_ih + b_hh
+    assert gates.size == 4 * n
+    return {
+        "right": step(gates),
+        "order": step(gates, order="ifog"),
+        "no tanh on c": step(gates, tanh_c=False),
+        "no input gate": step(gates, input_gate=False),
+        "sigmoid g": step(gates, g_fn=_sigmoid),
+        "one bias": step(gates - b_hh),
+    }
+
+
+def lstm_step(fn: Callable[..., Any]) -> None:
+    """Check ``fn(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h_new, c_new)``: one LSTM step in numpy,
+    with PyTorch's layout (``W_ih`` of shape ``(4H, E)``, gate blocks in the order i, f, g, o).
+    Compared with ``torch.nn.LSTMCell`` on random weights."""
+    import torch
+
+    rng = np.random.default_rng(4)
+    e, n = 5, 3
+    cell = torch.nn.LSTMCell(e, n, dtype=torch.float64)
+    with torch.no_grad():
+        for p in cell.parameters():
+            p.copy_(torch.from_numpy(rng.normal(0, 0.8, tuple(p.shape))))
+    x, h, c = rng.normal(size=e), rng.normal(size=n), rng.normal(size=n)
+    with torch.no_grad():
+        h_t, c_t = cell(torch.from_numpy(x)[None], (torch.from_numpy(h)[None], torch.from_numpy(c)[None]))
+    want_h, want_c = h_t[0].numpy(), c_t[0].numpy()
+    weights = [cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), cell.bias_ih.detach().numpy(), cell.bias_hh.detach().numpy()]
+    got = _call(fn, x.copy(), h.copy(), c.copy(), *[w.copy() for w in weights])
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise _fail(f"return two arrays, (h_new, c_new); got {type(got).__name__}")
+    got_h, got_c = _as_array(got[0], "h_new"), _as_array(got[1], "c_new")
+    if got_h.shape != (n,) or got_c.shape != (n,):
+        raise _fail(f"h_new and c_new should have shape ({n},) like h and c, got {got_h.shape} and {got_c.shape}.")
+    if np.allclose(got_h, want_h, atol=1e-6) and np.allclose(got_c, want_c, atol=1e-6):
+        _passed("Your step matches torch.nn.LSTMCell: gates i, f, g, o, then c = f·c + i·g and h = o·tanh(c).")
+        return
+    hints = {
+        "order": "the four blocks of W_ih @ x + W_hh @ h + biases are in PyTorch's order i, f, g, o "
+        "(input, forget, cell candidate, output): g is the third block, o the fourth.",
+        "no tanh on c": "your c_new is right but h_new is not: h = o · tanh(c_new), with a tanh.",
+        "no input gate": "the input gate scales what is written: c_new = f · c + i · g, not f · c + g.",
+        "sigmoid g": "the candidate g uses tanh (values in -1 … 1, so the cell can also decrease); "
+        "the gates i, f, o use the sigmoid.",
+        "one bias": "PyTorch has two bias vectors, b_ih and b_hh: add both.",
+    }
+    variants = _lstm_variants(x, h, c, *weights)
+    for name, (vh, vc) in variants.items():
+        if name == "right":
+            continue
+        if np.allclose(got_c, vc, atol=1e-6) and np.allclose(got_h, vh, atol=1e-6):
+            raise _fail(hints[name])
+    if np.allclose(got_c, want_c, atol=1e-6):
+        raise _fail(hints["no tanh on c"])
+    raise _fail(
+        "not yet. gates = W_ih @ x + W_hh @ h + b_ih + b_hh, shape (4H,); split into i, f, g, o; "
+        "i, f, o = sigmoid, g = tanh; c_new = f * c + i * g; h_new = o * tanh(c_new)."
+    )
+
+
+def temper_probabilities(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(probs, temperature) -> probs at T`` without logits: ``p^(1/T)`` renormalised,
+    computed in log space so tiny ``T`` does not underflow, and ``T = 0`` greedy."""
+    p = np.array([0.5, 0.3, 0.15, 0.05])
+    logp = np.log(p)
+    for t in (1.0, 0.5, 2.0, 0.0002, 0.0):
+        try:
+            got = _as_array(_call(fn, p.copy(), t), "your function")
+        except ZeroDivisionError:
+            raise _fail("T = 0 raised ZeroDivisionError: T = 0 is greedy, handle it first (all mass on the most likely).") from None
+        want = _reference.softmax_with_temperature(logp, t)
+        if got.shape == want.shape and np.allclose(got, want, atol=1e-6):
+            continue
+        if t not in (0.0, 1.0) and got.shape == want.shape:
+            if np.allclose(got, p, atol=1e-6):
+                raise _fail(
+                    f"at T = {t} you get the T = 1 probabilities back: dividing probabilities by T "
+                    "changes nothing once you renormalise. Raise them to the power 1/T instead."
+                )
+            if np.allclose(got, _reference.softmax_with_temperature(logp * t, 1.0), atol=1e-6):
+                raise _fail(
+                    f"at T = {t} the distribution moves the wrong way: p ** T sharpens as T grows (a "
+                    "real bug, fastai #1264). Use p ** (1 / T), which equals softmax(log p / T)."
+                )
+            if not np.all(np.isfinite(got)):
+                raise _fail(
+                    f"at T = {t} you return {got.tolist()}: p ** (1 / T) underflows to 0 for small T "
+                    "and 0 / 0 is NaN. Work in log space: z = log(p) / T, subtract max(z), exp, normalise."
+                )
+        if t == 0.0:
+            raise _fail(f"at T = 0 expected {want.tolist()} (all mass on the most likely), got {np.round(got, 4).tolist()}.")
+        raise _fail(f"for p = {p.tolist()} at T = {t} expected {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}.")
+    zero = np.array([0.6, 0.4, 0.0])
+    got = _as_array(_call(fn, zero.copy(), 0.5), "your function")
+    if not np.allclose(got, [0.6**2 / 0.52, 0.4**2 / 0.52, 0.0], atol=1e-6):
+        raise _fail(f"a character with probability 0 must stay at 0 (log 0 = -inf is fine); got {np.round(got, 4).tolist()}.")
+    _passed("Temperature needs no logits: p ** (1/T), renormalised (in log space), is softmax(logits / T).")
+
+
+def tempered_rows(fn: Callable[[np.ndarray, np.ndarray], Any]) -> None:
+    """Check ``fn(logits (V,), temperatures (n,)) -> (n, V)``: row ``i`` is
+    ``softmax(logits / temperatures[i])``, with ``T = 0`` greedy and ``T = inf`` uniform."""
+    z = np.array([2.0, 1.0, 0.5, -1.0])
+    ts = np.array([0.0, 0.5, 1.0, 2.0, np.inf])
+    got = _as_array(_call(fn, z.copy(), ts.copy()), "your function")
+    want = np.stack([_reference.softmax_with_temperature(z, t) for t in ts])
+    if got.shape != want.shape:
+        raise _fail(
+            f"expected shape {want.shape}: one row per temperature, one column per character; got "
+            f"{got.shape}. Broadcast: logits[None, :] / temperatures[:, None]."
+        )
+    bad = [float(t) for t, row, ok in zip(ts, got, want) if not np.allclose(row, ok, atol=1e-6)]
+    if not bad:
+        _passed("One array operation tempers every row: the idea behind sampling many temperatures in one pass.")
+        return
+    if 0.0 in bad:
+        raise _fail(
+            "the T = 0 row is wrong (NaN from 0/0?). Put a one-hot row at the argmax for T = 0, e.g. with "
+            "np.where, or compute the other rows with a safe temperature and overwrite the greedy ones."
+        )
+    if float("inf") in bad:
+        raise _fail("the T = inf row should be uniform (logits / inf = 0 everywhere): 1 / V for every character.")
+    raise _fail(
+        f"rows at T = {bad} are wrong. Subtract each row's max along axis=1 (keepdims=True) and "
+        "normalise each row by its own sum."
     )

@@ -15,6 +15,7 @@ __all__ = [
     "distinct_ngram_fraction",
     "words",
     "known_word_fraction",
+    "repeating_loop",
     "ngram_cross_entropy",
 ]
 
@@ -89,6 +90,29 @@ def known_word_fraction(text: str, known_words: set[str]) -> float:
     words. ``nan`` if the text has no words."""
     found = words(text)
     return sum(w in known_words for w in found) / len(found) if found else float("nan")
+
+
+def repeating_loop(text: str, min_repeats: int = 3) -> tuple[int, int] | None:
+    """The loop a text ends in: ``(period, length)``, or ``None`` if it does not end in one.
+
+    A loop is a unit of ``period`` characters repeated at least ``min_repeats`` times back to back
+    at the very end of ``text``; ``length`` is how many characters at the end the repetition covers
+    (a partial unit where it begins counts). Of all such loops, the one covering the most text is
+    reported, and of those the shortest unit: ``"baaabaaabaaa"`` is ``(4, 12)``, not the ``"aaa"``
+    at its end, and ``"abababab"`` is ``(2, 8)``. Example:
+    ``repeating_loop("so: the king, the king, the king,")`` is ``(10, 30)``: " the king," three times.
+    """
+    if min_repeats < 2:
+        raise ValueError(f"min_repeats must be at least 2, got {min_repeats}")
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    best: tuple[int, int] | None = None
+    for period in range(1, codes.size // min_repeats + 1):
+        same = codes[period:] == codes[:-period]  # same[i]: character i + period repeats character i
+        mismatches = np.flatnonzero(~same)
+        length = period + same.size - (mismatches[-1] + 1 if mismatches.size else 0)
+        if length >= min_repeats * period and (best is None or length > best[1]):
+            best = (period, int(length))
+    return best
 
 
 def ngram_cross_entropy(

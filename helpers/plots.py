@@ -39,8 +39,10 @@ __all__ = [
     "sampling_view",
     "bar_distribution",
     "histogram_vs_exact",
+    "TemperatureBars",
     "figure_to_png",
     "colored_text_html",
+    "samples_table_html",
     "MODEL_COLOR",
     "TEMPERED_COLOR",
     "SAMPLE_COLOR",
@@ -226,6 +228,74 @@ def histogram_vs_exact(ax: Axes, view: SamplingView, *, title: str | None = None
     return bars
 
 
+class TemperatureBars:
+    """A bar chart of the next-character distribution that redraws in milliseconds as T moves.
+
+    :meth:`show_logits` draws everything that does not depend on the temperature (axes, labels, the
+    faint ``T = 1`` bars) once and keeps the rendered pixels. :meth:`render` then restores those
+    pixels, sets the heights of the tempered bars and the title, draws only them, and encodes the
+    PNG with light compression: a few milliseconds instead of a full matplotlib draw. The ranking
+    never changes with T, so the bars keep their places.
+
+    Args:
+        figsize: inches (at 100 dpi).
+        top_k: characters with their own bar (the rest share an "other" bar).
+    """
+
+    def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top_k: int = 15) -> None:
+        self.top_k = top_k
+        self.figure = Figure(figsize=figsize, dpi=100)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_subplot()
+        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
+        self._logits: NDArray[np.float64] | None = None
+        self._chars: Sequence[str] = ()
+        self._bars: BarContainer | None = None
+        self._title = None
+        self._background = None
+        self._where = ""
+        self.view: DistributionView | None = None
+
+    def show_logits(self, logits: ArrayLike, chars: Sequence[str], context: str = "") -> None:
+        """Draw the fixed parts for a new distribution (``logits`` of shape ``(V,)``)."""
+        self._logits = np.asarray(logits, dtype=np.float64)
+        self._chars = list(chars)
+        view = distribution_view(self._logits, self._chars, 1.0, self.top_k)
+        self.ax.clear()
+        self._bars = bar_distribution(self.ax, view)
+        for bar in self._bars:
+            bar.set_animated(True)  # drawn by render(), not part of the cached background
+        self._where = f"after {context!r}: " if context else ""
+        self._title = self.ax.set_title(f"Next character {self._where}")
+        self._title.set_animated(True)
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def render(self, temperature: float, title: str | None = None) -> bytes:
+        """PNG bytes of the chart at ``temperature`` (after :meth:`show_logits`).
+
+        ``title`` replaces the title; the default names the temperature and the entropy.
+        """
+        if self._logits is None or self._bars is None or self._title is None:
+            raise RuntimeError("call show_logits() before render()")
+        self.view = distribution_view(self._logits, self._chars, temperature, self.top_k)
+        self.canvas.restore_region(self._background)
+        for bar, height in zip(self._bars, self.view.probs):
+            bar.set_height(height)
+            self.ax.draw_artist(bar)
+        t = "0 (greedy)" if temperature == 0 else f"{temperature:g}"
+        self._title.set_text(title or f"Next character {self._where}T = {t}, entropy {self.view.entropy_bits:.2f} bits")
+        self.ax.draw_artist(self._title)
+        return _png_from_canvas(self.canvas)
+
+
+def _png_from_canvas(canvas: FigureCanvasAgg) -> bytes:
+    rgba = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    buf = io.BytesIO()
+    rgba.convert("RGB").save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
 def figure_to_png(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes (for an ``ipywidgets.Image``), without pyplot.
 
@@ -234,10 +304,7 @@ def figure_to_png(fig: Figure) -> bytes:
     """
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
-    rgba = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-    buf = io.BytesIO()
-    rgba.convert("RGB").save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    return _png_from_canvas(canvas)
 
 
 def colored_text_html(text: str, probs: ArrayLike) -> str:
@@ -265,3 +332,26 @@ def colored_text_html(text: str, probs: ArrayLike) -> str:
         f'<div style="font-size: 0.85em; margin-bottom: 4px">shade = how unlikely each character was: {key}</div>'
         '<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.5">' + body + "</div>"
     )
+
+
+def samples_table_html(rows: Sequence[dict[str, object]], text_key: str = "sample") -> str:
+    """An HTML table with one row per sample: the ``text_key`` column as preformatted text (line
+    breaks kept), the other columns as given (numbers formatted by the caller)."""
+    if not rows:
+        raise ValueError("give at least one row")
+    keys = list(rows[0])
+    head = "".join(f"<th style='text-align: left'>{html.escape(k)}</th>" for k in keys)
+    body = []
+    for row in rows:
+        cells = []
+        for k in keys:
+            value = str(row[k])
+            if k == text_key:
+                cells.append(
+                    "<td style='text-align: left'><pre style='white-space: pre-wrap; margin: 0; "
+                    f"font-size: 0.85em'>{html.escape(value)}</pre></td>"
+                )
+            else:
+                cells.append(f"<td style='text-align: left; vertical-align: top'>{html.escape(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike
 
 from .metrics import distinct_ngram_fraction
 from .plots import (
+    TemperatureBars,
     bar_distribution,
     colored_text_html,
     distribution_view,
@@ -33,6 +34,7 @@ from .plots import (
     sampling_view,
 )
 from .sampling import as_generator
+from .softmax import entropy, softmax_with_temperature
 
 __all__ = [
     "temperature_grid",
@@ -41,6 +43,7 @@ __all__ = [
     "SamplingExplorer",
     "TrainingMonitor",
     "SampleExplorer",
+    "TemperatureDashboard",
 ]
 
 
@@ -261,46 +264,111 @@ class SamplingExplorer(_FigureApp):
 class TrainingMonitor:
     """A live view of a training run: progress bar, loss curve and the latest sample.
 
-    Display it, then call :meth:`update` from the training callback; each call redraws the loss
-    curve (as a PNG, without pyplot) and, when given, shows a new sample. Where widgets cannot run
-    (GitHub) it shows a line of text instead: plot the final curve in a normal cell after training.
+    Display it, then feed it from the training loop: :meth:`update` with the whole loss history
+    (lesson 3), or :meth:`on_step` and :meth:`on_eval` as callbacks of
+    :func:`helpers.char_lstm.train` (lesson 4, which builds one with :meth:`for_char_lstm`). The
+    curve is redrawn as a PNG without pyplot. Where widgets cannot run (GitHub) it shows a line of
+    text instead: plot the final curve in a normal cell after training.
 
     Args:
         total_steps: the number of steps the run will take (for the progress bar).
         loss_label: y-axis label of the curve.
+        redraw_every: with :meth:`on_step`, redraw the curve every this many steps.
     """
 
-    def __init__(self, total_steps: int, loss_label: str = "training loss (nats/char)") -> None:
+    def __init__(
+        self, total_steps: int, loss_label: str = "training loss (nats/char)", redraw_every: int | None = None
+    ) -> None:
         self.total_steps = total_steps
+        self.redraw_every = redraw_every or max(1, total_steps // 50)
         self.figure = Figure(figsize=(6.5, 2.6), dpi=100)
         self.ax = self.figure.add_subplot()
         self.figure.subplots_adjust(left=0.11, right=0.95, top=0.88, bottom=0.2)
         self.ax.set(xlabel="training step", ylabel=loss_label, xlim=(0, total_steps), title="waiting for step 1 …")
         self._line = None
+        self._val_line = None
         self.loss_label = loss_label
+        self.train_history: list[tuple[int, float]] = []
+        self.val_history: list[tuple[int, float]] = []
+        self._start: float | None = None
+        self.chars_per_step = 0
         self.progress = widgets.IntProgress(value=0, min=0, max=total_steps, description="step 0")
+        self.status = widgets.HTML()
         self.image = widgets.Image(value=figure_to_png(self.figure), format="png", layout=widgets.Layout(max_width="100%"))
         self.sample = widgets.HTML()
-        self.root = widgets.VBox([self.progress, self.image, self.sample])
+        self.root = widgets.VBox([widgets.HBox([self.progress, self.status]), self.image, self.sample])
+
+    @classmethod
+    def for_char_lstm(cls, total_steps: int, chars_per_step: int = 0) -> "TrainingMonitor":
+        """A monitor for :func:`helpers.char_lstm.train` (training and validation nats/char)."""
+        monitor = cls(total_steps, loss_label="loss (nats/char)")
+        monitor.chars_per_step = chars_per_step
+        return monitor
+
+    def _draw(self) -> None:
+        if self.train_history:
+            steps, losses = zip(*self.train_history)
+            if self._line is None:
+                (self._line,) = self.ax.plot(steps, losses, color="#d9480f", label="training (smoothed)")
+            else:
+                self._line.set_data(steps, losses)
+            top = max(losses)
+            title = f"step {steps[-1]:,}: training loss {losses[-1]:.3f}"
+            if self.val_history:
+                vsteps, vlosses = zip(*self.val_history)
+                if self._val_line is None:
+                    (self._val_line,) = self.ax.plot(vsteps, vlosses, "o-", color="#1c7ed6", label="validation")
+                    self.ax.legend(loc="upper right", frameon=False)
+                else:
+                    self._val_line.set_data(vsteps, vlosses)
+                top = max(top, max(vlosses))
+                title += f", validation {vlosses[-1]:.3f}"
+            self.ax.set_ylim(0, top * 1.05)
+            self.ax.set_title(title)
+        self.image.value = figure_to_png(self.figure)
+
+    def _show_progress(self, step: int) -> None:
+        import time
+
+        now = time.perf_counter()
+        if self._start is None:
+            self._start = now
+        self.progress.value = step
+        self.progress.description = f"step {step:,}"
+        elapsed = now - self._start
+        if step > 1 and elapsed > 0:
+            rate = f" · {(step - 1) * self.chars_per_step / elapsed:,.0f} characters/s" if self.chars_per_step else ""
+            self.status.value = f"{elapsed:.0f} s{rate}"
 
     def update(self, history: Sequence[tuple[int, float]], sample: str | None = None) -> None:
         """Show the loss ``history`` (pairs of step and loss) and, if given, a new ``sample``."""
         if history:
-            steps, losses = zip(*history)
-            if self._line is None:
-                (self._line,) = self.ax.plot(steps, losses, color="#d9480f")
-            else:
-                self._line.set_data(steps, losses)
-            self.ax.set_ylim(0, max(losses) * 1.05)
-            self.ax.set_title(f"step {steps[-1]:,}: loss {losses[-1]:.3f}")
-            self.image.value = figure_to_png(self.figure)
-            self.progress.value = steps[-1]
-            self.progress.description = f"step {steps[-1]:,}"
+            self.train_history = list(history)
+            self._draw()
+            self._show_progress(history[-1][0])
         if sample is not None:
             step = f" at step {history[-1][0]:,}" if history else ""
-            self.sample.value = (
-                f"<b>latest sample{step}:</b><pre style='white-space: pre-wrap'>{html.escape(sample)}</pre>"
-            )
+            self._show_sample(sample, step)
+
+    def _show_sample(self, sample: str, where: str) -> None:
+        self.sample.value = f"<b>latest sample{where}:</b><pre style='white-space: pre-wrap'>{html.escape(sample)}</pre>"
+
+    def on_step(self, step: int, loss: float) -> None:
+        """Training-loop callback: one step done with (smoothed) training ``loss``."""
+        self.train_history.append((step, loss))
+        self._show_progress(step)
+        if step % self.redraw_every == 0:
+            self._draw()
+
+    def on_eval(self, step: int, train_loss: float, val_loss: float, model: object = None) -> None:
+        """Evaluation callback: add a validation point and, for a char-LSTM, a sample at T = 0.8."""
+        self.val_history.append((step, val_loss))
+        self._draw()
+        if model is not None:
+            from .char_lstm import FastSampler
+
+            text, _ = FastSampler(model).sample("\n", 240, 0.8, seed=0)
+            self._show_sample(text, f" at step {step:,} (T = 0.8)")
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
         return _mimebundle(self.root, "Training monitor (live in JupyterLab while the training cell runs)")
@@ -351,3 +419,125 @@ class SampleExplorer:
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
         return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=self.text.value + self.output.value)
+
+
+class TemperatureDashboard:
+    """The lesson-4 dashboard: a prompt, a temperature, a length and a seed → the next-character
+    distribution and a coloured continuation from a character model, live.
+
+    Shows the distribution of the character after the prompt as bars at the chosen T (top
+    characters, the model's own ``T = 1`` bars faint behind them) with its entropy, and the
+    continuation shaded by how likely the model (at ``T = 1``) thought each character was. The noise
+    is shared across temperatures (one stream per seed), so moving the slider morphs the text: it
+    stays the same up to the first choice that flips.
+
+    Fast enough for a slider (see ``benchmarks/dashboard_latency.py``): the prompt's LSTM state and
+    the chart's background are cached, and a temperature change reruns the model only after the
+    first flipped choice (:meth:`helpers.char_lstm.FastSampler.continuation`). The text is the
+    same as :func:`helpers.char_lstm.sample` gives for the same arguments.
+
+    A prompt with a character the model does not know shows the error in red and keeps the last
+    result.
+
+    Args:
+        model: a :class:`helpers.char_lstm.CharLSTM` (e.g. ``load_pretrained()``).
+        prompt, temperature, length, seed: initial values of the controls.
+        top_k: characters with their own bar.
+    """
+
+    description = "Temperature dashboard"
+
+    def __init__(
+        self,
+        model: object,
+        prompt: str = "ROMEO:\n",
+        temperature: float = 0.8,
+        length: int = 300,
+        seed: int = 0,
+        top_k: int = 15,
+    ) -> None:
+        from .char_lstm import FastSampler  # torch is only needed by this widget
+
+        self.sampler = FastSampler(model)
+        self.chart = TemperatureBars(top_k=top_k)
+        self.prompt = widgets.Textarea(
+            value=prompt,
+            description="prompt",
+            continuous_update=False,
+            layout=widgets.Layout(width="520px", height="4.5em"),
+        )
+        self.slider = temperature_slider(temperature, max_temperature=3.0)
+        self.length = widgets.IntSlider(
+            value=length, min=50, max=1000, step=50, description="length", continuous_update=False,
+            style={"description_width": "initial"},
+        )
+        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px"))
+        self.error = widgets.HTML()
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.output = widgets.HTML()
+        self.root = widgets.VBox(
+            [
+                self.prompt,
+                self.slider,
+                widgets.HBox([self.length, self.seed]),
+                self.error,
+                self.status,
+                self.image,
+                self.output,
+            ]
+        )
+        self.state = None
+        self.result = None  # the last Continuation
+        self.prompt.observe(lambda _change: self.set_prompt(), names="value")
+        for control in (self.slider, self.length, self.seed):
+            control.observe(lambda _change: self.update(), names="value")
+        self.sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error here
+        self.set_prompt()
+
+    def set_prompt(self) -> None:
+        """Read the prompt through the model (slower: a new state and a new chart), then update."""
+        prompt = self.prompt.value
+        try:
+            state = self.sampler.prompt_state(prompt)
+        except ValueError as err:
+            self.error.value = f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}</span>"
+            return
+        self.error.value = ""
+        self.state = state
+        self._entropy_at_one = float(entropy(softmax_with_temperature(state.logits.astype(np.float64), 1.0), unit="bits"))
+        self.result = None
+        self.chart.show_logits(state.logits, self.sampler.vocab.chars, context=prompt[-15:])
+        self.update()
+
+    def update(self) -> None:
+        """Regenerate for the current temperature, length and seed, reusing what did not change."""
+        if self.state is None:
+            return
+        t, seed = self.slider.value, int(self.seed.value)
+        previous = self.result
+        self.result = self.sampler.continuation(self.state, int(self.length.value), t, seed, previous=previous)
+        self.image.value = self.chart.render(t)
+        view = self.chart.view
+        result = self.result
+        unchanged = ""
+        if previous is not None and previous.seed == seed and previous.temperature != t:
+            same = next((i for i, (a, b) in enumerate(zip(previous.text, result.text)) if a != b), min(len(previous.text), len(result.text)))
+            unchanged = f" · the first <b>{same}</b> characters are unchanged (shared noise)"
+        surprise = float(np.mean(-np.log2(np.maximum(result.probs, 1e-300)))) if len(result.probs) else 0.0
+        self.status.value = (
+            f"<b>T = {_label(t)}</b> · next character: entropy <b>{view.entropy_bits:.2f} bits</b> "
+            f"(model's own T = 1: {self._entropy_at_one:.2f}) · continuation: surprise "
+            f"<b>{surprise:.2f} bits/char</b> under T = 1, distinct 4-grams "
+            f"<b>{distinct_ngram_fraction(result.text, 4):.0%}</b>{unchanged}"
+        )
+        self.output.value = colored_text_html(result.text, result.probs)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        png = base64.b64encode(self.image.value).decode("ascii")
+        still = (
+            self.status.value
+            + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>"
+            + self.output.value
+        )
+        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=still)

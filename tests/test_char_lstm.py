@@ -30,6 +30,7 @@ def test_training_improves_on_uniform_and_keeps_best(tiny):
     model, vocab, info, _, _ = tiny
     assert info["val_loss"] < math.log(vocab.size) - 0.5
     assert info["val_loss"] == min(v for _, _, v in info["history"])
+    assert len(info["curve"]) == TINY.steps and info["curve"][-1][1] < info["curve"][0][1]
     assert info["best_step"] in (20, 40)
 
 
@@ -81,20 +82,25 @@ def test_foreign_torch_file_is_refused(tmp_path):
 
 def test_sampling_is_reproducible_and_greedy_ignores_seed(tiny):
     model, vocab, *_ = tiny
-    a = char_lstm.sample(model, vocab, "ROMEO:", 40, 1.0, seed=3)
-    assert a == char_lstm.sample(model, vocab, "ROMEO:", 40, 1.0, seed=3) and len(a) == 40
-    g = char_lstm.sample(model, vocab, "ROMEO:", 30, 0.0, seed=1)
-    assert g == char_lstm.sample(model, vocab, "ROMEO:", 30, 0.0, seed=2)
-    text, probs = char_lstm.sample(model, vocab, "ROMEO:", 30, 0.7, seed=0, return_probs=True)
+    a = char_lstm.sample(model, "ROMEO:", 40, 1.0, seed=3)
+    assert a == char_lstm.sample(model, "ROMEO:", 40, 1.0, seed=3) and len(a) == 40
+    g = char_lstm.sample(model, "ROMEO:", 30, 0.0, seed=1)
+    assert g == char_lstm.sample(model, "ROMEO:", 30, 0.0, seed=2)
+    text, probs = char_lstm.sample(model, "ROMEO:", 30, 0.7, seed=0, return_probs=True)
     assert probs.shape == (30,) and np.all((probs > 0) & (probs <= 1))
 
 
 def test_sampling_rejects_bad_input(tiny):
     model, vocab, *_ = tiny
     with pytest.raises(ValueError, match="not in the vocabulary"):
-        char_lstm.sample(model, vocab, "ROMEO §", 5, 1.0)
+        char_lstm.sample(model, "ROMEO §", 5, 1.0)
     for bad in (-0.5, float("nan")):
         with pytest.raises(ValueError, match="temperature"):
-            char_lstm.sample(model, vocab, "ROMEO:", 5, bad)
+            char_lstm.sample(model, "ROMEO:", 5, bad)
     with pytest.raises(ValueError, match="at least one character"):
-        char_lstm.sample(model, vocab, "", 5, 1.0)
+        char_lstm.sample(model, "", 5, 1.0)
+
+
+def test_training_progress_choice_is_checked(corpus_text):
+    with pytest.raises(ValueError, match="progress must be"):
+        char_lstm.train(corpus_text[:5000], TINY, progress="loud")

@@ -140,3 +140,95 @@ def test_first_change_rejects_fresh_noise_answer():
 
     with pytest.raises(check.ExerciseFailed, match="same\\* noise|answer is None"):
         check.first_change_temperature(always_first)
+
+
+# --- lesson 4 ----------------------------------------------------------------------------------
+
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def make_lstm_step(order="ifgo", tanh_c=True, input_gate=True, g_fn=np.tanh, both_biases=True):
+    def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+        gates = w_ih @ x + w_hh @ h + b_ih + (b_hh if both_biases else 0)
+        blocks = dict(zip(order, np.split(gates, 4)))
+        c_new = _sig(blocks["f"]) * c + (_sig(blocks["i"]) if input_gate else 1) * g_fn(blocks["g"])
+        return _sig(blocks["o"]) * (np.tanh(c_new) if tanh_c else c_new), c_new
+
+    return lstm_step
+
+
+def test_lstm_step_checker_accepts_the_right_step(capsys):
+    check.lstm_step(make_lstm_step())
+    assert "Correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "kwargs, hint",
+    [
+        ({"order": "ifog"}, "order i, f, g, o"),
+        ({"tanh_c": False}, r"o · tanh\(c_new\)"),
+        ({"input_gate": False}, "input gate"),
+        ({"g_fn": _sig}, "candidate g uses tanh"),
+        ({"both_biases": False}, "two bias vectors"),
+    ],
+)
+def test_lstm_step_mistakes_get_hints(kwargs, hint):
+    with pytest.raises(check.ExerciseFailed, match=hint):
+        check.lstm_step(make_lstm_step(**kwargs))
+    with pytest.raises(check.ExerciseFailed, match="not written yet"):
+        check.lstm_step(stub)
+
+
+def good_temper(p, t):
+    return softmax.softmax_with_temperature(np.log(p), t)
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (good_temper, None),
+        (lambda p, t: p / t / (p / t).sum() if t else np.eye(len(p))[np.argmax(p)], "changes nothing"),
+        (lambda p, t: p**t / (p**t).sum() if t else np.eye(len(p))[np.argmax(p)], "fastai #1264"),
+        (lambda p, t: p ** (1 / t) / (p ** (1 / t)).sum() if t else np.eye(len(p))[np.argmax(p)], "log space"),
+        (lambda p, t: p ** (1 / t) / (p ** (1 / t)).sum(), "ZeroDivisionError|T = 0"),
+        (stub, "not written yet"),
+    ],
+)
+def test_temper_probabilities_checker(fn, hint, capsys):
+    if hint is None:
+        check.temper_probabilities(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.temper_probabilities(fn)
+
+
+def good_rows(z, ts):
+    return np.stack([softmax.softmax_with_temperature(z, t) for t in ts])
+
+
+def naive_rows(z, ts):
+    s = z[None, :] / ts[:, None]
+    s = s - s.max(axis=1, keepdims=True)
+    e = np.exp(s)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (good_rows, None),
+        (naive_rows, "T = 0 row"),
+        (lambda z, ts: naive_rows(z, ts).T, "expected shape"),
+        (lambda z, ts: good_rows(z, ts) * np.array([1, 1, 1.1, 1, 1])[:, None], "rows at T = \\[1.0\\]"),
+        (stub, "not written yet"),
+    ],
+)
+def test_tempered_rows_checker(fn, hint, capsys):
+    if hint is None:
+        check.tempered_rows(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.tempered_rows(fn)

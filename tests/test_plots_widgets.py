@@ -130,3 +130,52 @@ def test_training_monitor_shows_progress_and_sample():
     assert monitor.progress.value == 200 and "step 200" in monitor.progress.description
     assert bytes(monitor.image.value) != empty and "To be" in monitor.sample.value
     assert "Training monitor" in monitor._repr_mimebundle_()["text/plain"]
+
+
+def test_training_monitor_follows_char_lstm_callbacks():
+    monitor = widgets.TrainingMonitor.for_char_lstm(total_steps=20, chars_per_step=100)
+    for step in range(1, 11):
+        monitor.on_step(step, 4.0 - 0.1 * step)
+    assert monitor.progress.value == 10 and len(monitor.train_history) == 10
+    monitor.on_eval(10, 3.0, 3.2)  # no model: a validation point, no sample
+    assert monitor.val_history == [(10, 3.2)] and "validation 3.200" in monitor.ax.get_title()
+    assert monitor.sample.value == ""
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    import PIL.Image
+
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_temperature_bars_fast_render_matches_a_full_draw():
+    bars = plots.TemperatureBars(top_k=6)
+    with pytest.raises(RuntimeError, match="show_logits"):
+        bars.render(1.0)
+    bars.show_logits(LOGITS, CHARS, context="xy")
+    fast = bars.render(0.5)
+    assert bars.view.probs[0] == pytest.approx(softmax.softmax_with_temperature(LOGITS, 0.5)[0])
+    assert bars.ax.get_title().startswith("Next character after 'xy': T = 0.5, entropy")
+    # the same state drawn the slow way (everything, no cached background) gives the same picture
+    for bar in bars._bars:
+        bar.set_animated(False)
+    bars._title.set_animated(False)
+    full = plots.figure_to_png(bars.figure)
+    differ = np.any(_pixels(fast) != _pixels(full), axis=-1)
+    assert differ.mean() < 0.002
+    # another temperature moves the bars: greedy puts all the mass on the first one
+    bars2 = plots.TemperatureBars(top_k=6)
+    bars2.show_logits(LOGITS, CHARS)
+    assert bars2.render(0.0) != bars2.render(2.0)
+    assert bars2.view.probs[0] < 0.5
+    bars2.render(0.0)
+    assert bars2.view.probs[0] == 1.0 and "0 (greedy)" in bars2.ax.get_title()
+
+
+def test_samples_table_keeps_line_breaks_and_escapes():
+    table = plots.samples_table_html([{"T": "0.5", "sample": "a <b>\nc"}, {"T": "1", "sample": "x"}])
+    assert table.count("<tr>") == 3 and "a &lt;b&gt;\nc" in table and "<th style='text-align: left'>T</th>" in table
+    with pytest.raises(ValueError):
+        plots.samples_table_html([])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import torch
 import pytest
 
 from helpers import char_lstm, data
@@ -34,19 +35,22 @@ def test_recorded_validation_loss_is_recomputed(pretrained, corpus_text):
 
 
 def test_load_pretrained_gives_model_and_vocabulary(pretrained, corpus_text):
-    model, vocab = char_lstm.load_pretrained()
-    assert vocab == data.Vocabulary.from_text(corpus_text)
-    text = char_lstm.sample(model, vocab, "ROMEO:\n", 50, 0.5, seed=0)
+    model = char_lstm.load_pretrained()
+    assert isinstance(model, char_lstm.CharLSTM) and not model.training
+    assert model.vocab == data.Vocabulary.from_text(corpus_text)
+    model, vocab = char_lstm.load_pretrained()  # also unpacks, for convenience
+    assert vocab == model.vocab
+    text = char_lstm.sample(model, "ROMEO:\n", 50, 0.5, seed=0)
     assert len(text) == 50 and set(text) <= set(vocab.chars)
 
 
 @pytest.mark.parametrize("temperature", [0.0, 0.5, 1.0, 1.6])
 def test_fast_sampler_gives_the_reference_text(pretrained, temperature):
     model, vocab, _ = pretrained
-    fast = char_lstm.FastSampler(model, vocab)
+    fast = char_lstm.FastSampler(model)
     cached = fast.prompt_state("ROMEO:\n")
     for seed in (0, 1):
-        ref_text, ref_probs = char_lstm.sample(model, vocab, "ROMEO:\n", 200, temperature, seed=seed, return_probs=True)
+        ref_text, ref_probs = char_lstm.sample(model, "ROMEO:\n", 200, temperature, seed=seed, return_probs=True)
         for prompt in ("ROMEO:\n", cached):
             text, probs = fast.sample(prompt, 200, temperature, seed=seed)
             assert text == ref_text
@@ -54,8 +58,85 @@ def test_fast_sampler_gives_the_reference_text(pretrained, temperature):
 
 
 def test_fast_sampler_rejects_bad_input(pretrained):
-    fast = char_lstm.FastSampler(*pretrained[:2])
+    fast = char_lstm.FastSampler(pretrained[0])
     with pytest.raises(ValueError, match="not in the vocabulary"):
         fast.sample("ROMEO §", 5, 1.0)
     with pytest.raises(ValueError, match="temperature"):
         fast.sample("ROMEO:", 5, -1.0)
+
+
+def test_sample_many_equals_one_sample_per_row(pretrained):
+    model = pretrained[0]
+    temperatures = [0.0, 0.2, 0.5, 0.8, 1.0, 1.3, 2.0, float("inf")]
+    texts, probs = char_lstm.sample_many(model, "JULIET:\n", 120, temperatures, seed=4)
+    assert probs.shape == (8, 120)
+    for text, row, t in zip(texts, probs, temperatures):
+        ref_text, ref_probs = char_lstm.sample(model, "JULIET:\n", 120, t, seed=4, return_probs=True)
+        assert text == ref_text
+        np.testing.assert_allclose(row, ref_probs, atol=1e-4)
+    # one seed per row: rows with the same (T, seed) agree, different seeds differ
+    texts, _ = char_lstm.sample_many(model, "JULIET:\n", 80, [1.0, 1.0, 1.0], seed=[0, 1, 0])
+    assert texts[0] == texts[2] != texts[1]
+    assert texts[1] == char_lstm.sample(model, "JULIET:\n", 80, 1.0, seed=1)
+    with pytest.raises(ValueError, match="one seed, or one per temperature"):
+        char_lstm.sample_many(model, "JULIET:\n", 10, [1.0, 2.0], seed=[0, 1, 2])
+    with pytest.raises(ValueError, match="temperature"):
+        char_lstm.sample_many(model, "JULIET:\n", 10, [1.0, -2.0])
+
+
+def test_shared_noise_texts_share_a_prefix_at_nearby_temperatures(pretrained):
+    model = pretrained[0]
+    texts, _ = char_lstm.sample_many(model, "ROMEO:\n", 300, [0.80, 0.82, 1.5], seed=0)
+    common = next((i for i, (a, b) in enumerate(zip(texts[0], texts[1])) if a != b), 300)
+    assert common >= 20  # nearby temperatures: the same text until one choice flips
+    assert texts[0][:20] != texts[2][:20]
+
+
+def test_continuation_reuses_the_prefix_and_gives_the_reference_text(pretrained):
+    model = pretrained[0]
+    fast = char_lstm.FastSampler(model)
+    state = fast.prompt_state("KING HENRY:\n")
+    previous = None
+    moves = [1.0, 0.95, 0.9, 0.0, 0.01, 0.5, 2.0, 3.0, 1.0]
+    reused_somewhere = False
+    for t in moves:
+        result = fast.continuation(state, 150, t, seed=7, previous=previous)
+        assert result.text == char_lstm.sample(model, "KING HENRY:\n", 150, t, seed=7)
+        fresh = fast.continuation(state, 150, t, seed=7)
+        np.testing.assert_array_equal(result.logits, fresh.logits)
+        np.testing.assert_array_equal(result.probs, fresh.probs)
+        reused_somewhere |= previous is not None and result.recomputed < 150
+        previous = result
+    assert reused_somewhere
+    # a different seed, prompt or length must not reuse steps wrongly
+    other = fast.continuation(state, 150, 1.0, seed=8, previous=previous)
+    assert other.recomputed == 150 and other.text == char_lstm.sample(model, "KING HENRY:\n", 150, 1.0, seed=8)
+    longer = fast.continuation(state, 200, 1.0, seed=8, previous=other)
+    assert longer.text == char_lstm.sample(model, "KING HENRY:\n", 200, 1.0, seed=8)
+    moved = fast.continuation(fast.prompt_state("QUEEN:\n"), 150, 1.0, seed=8, previous=longer)
+    assert moved.recomputed == 150 and moved.text == char_lstm.sample(model, "QUEEN:\n", 150, 1.0, seed=8)
+    assert fast.continuation(state, 0, 1.0).text == ""
+    with pytest.raises(ValueError, match="length"):
+        fast.continuation(state, -3, 1.0)
+
+
+def test_gate_values_match_torch_and_sensitivity_fades(pretrained, corpus_text):
+    model = pretrained[0]
+    passage = corpus_text[-400:]
+    gates = char_lstm.gate_values(model, passage[:50])
+    assert set(gates) == {"input", "forget", "cell", "output"}
+    assert gates["forget"].shape == (50, model.config.layers, model.config.hidden)
+    assert gates["forget"].min() >= 0 and gates["forget"].max() <= 1 and gates["cell"].min() >= -1
+    assert 0.05 < gates["forget"].mean() < 0.95  # real gates: neither all open nor all shut
+    # the gates reproduce torch's hidden state: h = o * tanh(c), c = f * c + i * g
+    c = np.zeros((model.config.layers, model.config.hidden), np.float32)
+    for t in range(50):
+        c = gates["forget"][t] * c + gates["input"][t] * gates["cell"][t]
+    h = gates["output"][-1] * np.tanh(c)
+    with torch.no_grad():
+        _, (h_t, _) = model.lstm(model.embed(torch.from_numpy(model.vocab.encode(passage[:50]))[None]))
+    np.testing.assert_allclose(h, h_t[:, 0].numpy(), atol=1e-4)
+    sens = char_lstm.input_sensitivity(model, passage)
+    assert sens.shape == (399,)
+    assert sens[:5].mean() > 100 * sens[-50:].mean()  # recent characters matter far more
+    assert sens[50] > 0  # but the gradient reaches 50 characters back
