@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_CHECKPOINT",
     "train",
     "validation_loss",
+    "validation_logits",
     "save_checkpoint",
     "load_checkpoint",
     "load_pretrained",
@@ -122,15 +123,9 @@ class CheckpointError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 @torch.no_grad()
-def validation_loss(
-    model: CharLSTM, ids: np.ndarray | str, streams: int = 32, chunk: int = 256
-) -> float:
-    """Mean cross-entropy (nats/char) of predicting each character of ``ids`` from the ones before.
-
-    ``ids`` may be a text (encoded with ``model.vocab``) or an array of ids. The text is read as
-    ``streams`` parallel pieces with the LSTM state carried across chunks, so each prediction sees
-    up to a whole piece of context; the first character of each piece is not predicted.
-    """
+def _stream_logits(model: CharLSTM, ids: np.ndarray | str, streams: int, chunk: int):
+    """Yield ``(logits (streams, l, V), targets (streams, l))`` chunks over ``ids`` read as
+    ``streams`` parallel pieces, the LSTM state carried across chunks (eval mode meanwhile)."""
     if isinstance(ids, str):
         ids = model.vocab.encode(ids)
     ids = np.asarray(ids, dtype=np.int64)
@@ -140,15 +135,41 @@ def validation_loss(
     x = torch.from_numpy(ids[: n * streams].reshape(streams, n))
     was_training = model.training
     model.eval()
-    total, count, state = 0.0, 0, None
-    for start in range(0, n - 1, chunk):
-        inputs = x[:, start : min(start + chunk, n - 1)]
-        targets = x[:, start + 1 : start + 1 + inputs.shape[1]]
-        logits, state = model(inputs, state)
+    state = None
+    try:
+        for start in range(0, n - 1, chunk):
+            inputs = x[:, start : min(start + chunk, n - 1)]
+            targets = x[:, start + 1 : start + 1 + inputs.shape[1]]
+            logits, state = model(inputs, state)
+            yield logits, targets
+    finally:
+        model.train(was_training)
+
+
+def validation_loss(model: CharLSTM, ids: np.ndarray | str, streams: int = 32, chunk: int = 256) -> float:
+    """Mean cross-entropy (nats/char) of predicting each character of ``ids`` from the ones before.
+
+    ``ids`` may be a text (encoded with ``model.vocab``) or an array of ids. The text is read as
+    ``streams`` parallel pieces with the LSTM state carried across chunks, so each prediction sees
+    up to a whole piece of context; the first character of each piece is not predicted.
+    """
+    total, count = 0.0, 0
+    for logits, targets in _stream_logits(model, ids, streams, chunk):
         total += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum").item()
         count += targets.numel()
-    model.train(was_training)
     return total / count
+
+
+def validation_logits(
+    model: CharLSTM, ids: np.ndarray | str, streams: int = 32, chunk: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
+    """The logits the model gives every predicted character of ``ids`` and the characters' ids.
+
+    Read as in :func:`validation_loss` (whose value is the mean cross-entropy of these). Returns
+    ``(logits (N, V) float32, targets (N,) int64)``, e.g. to study temperature scaling.
+    """
+    parts = [(lg.reshape(-1, lg.shape[-1]).numpy(), tg.reshape(-1).numpy()) for lg, tg in _stream_logits(model, ids, streams, chunk)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _in_notebook() -> bool:

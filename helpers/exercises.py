@@ -37,6 +37,9 @@ __all__ = [
     "lstm_step",
     "temper_probabilities",
     "tempered_rows",
+    "distinct_n",
+    "crossing_temperature",
+    "nll_at_temperature",
 ]
 
 
@@ -623,3 +626,105 @@ def tempered_rows(fn: Callable[[np.ndarray, np.ndarray], Any]) -> None:
         f"rows at T = {bad} are wrong. Subtract each row's max along axis=1 (keepdims=True) and "
         "normalise each row by its own sum."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 5
+# ---------------------------------------------------------------------------------------------
+
+def distinct_n(fn: Callable[[str, int], Any]) -> None:
+    """Check ``fn(text, n) -> share of distinct character n-grams`` against
+    :func:`helpers.metrics.distinct_n` on hand-made texts."""
+    from . import metrics
+
+    cases = [("abcd", 2), ("to be or not to be", 3), ("aaaa", 2), ("abab", 2), ("the the the the", 4), ("abcabc", 1)]
+    for text, n in cases:
+        got = _call(fn, text, n)
+        want = metrics.distinct_n(text, n)
+        try:
+            got_f = float(got)
+        except (TypeError, ValueError):
+            raise _fail(f"return one number (a fraction), got {got!r}") from None
+        if math.isclose(got_f, want, abs_tol=1e-9):
+            continue
+        grams = [text[i : i + n] for i in range(len(text) - n + 1)]
+        if math.isclose(got_f, len(set(grams)), abs_tol=1e-9):
+            raise _fail(f"for {text!r}, n = {n} you return {got_f:g}, the count of distinct n-grams: divide by the number of n-grams.")
+        if math.isclose(got_f, len(set(grams)) / len(text), abs_tol=1e-9):
+            raise _fail(f"for {text!r}, n = {n}: a text of length L has L - n + 1 n-grams, not L.")
+        if math.isclose(got_f, len(set(text)) / len(text), abs_tol=1e-9):
+            raise _fail(f"for {text!r}, n = {n} you counted single characters: use the n-character slices text[i:i+n].")
+        raise _fail(f"for {text!r}, n = {n} expected {want:.4f}, got {got_f:.4f}.")
+    _passed("distinct-n: unique n-grams over all n-grams; near 0 for a loop, near 1 for varied text.")
+
+
+def crossing_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> None:
+    """Check ``fn(temperatures, values, threshold) -> the first T where values reach threshold``,
+    interpolating linearly between grid points, ``None`` if they never do (reference:
+    :func:`helpers.metrics.first_crossing`)."""
+    from . import metrics
+
+    ts = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    cases = [
+        np.array([0.0, 0.02, 0.06, 0.2, 0.5]),
+        np.array([0.0, 0.02, 0.1, 0.2, 0.5]),
+        np.array([0.2, 0.3, 0.4, 0.5, 0.6]),
+        np.array([0.0, 0.01, 0.02, 0.03, 0.04]),
+        np.array([0.0, 0.15, 0.05, 0.2, 0.5]),  # the *first* crossing counts
+    ]
+    threshold = 0.1
+    for values in cases:
+        want = metrics.first_crossing(ts, values, threshold)
+        got = _call(fn, ts.copy(), values.copy(), threshold)
+        if want is None:
+            if got is not None:
+                raise _fail(f"for values {values.tolist()} that never reach {threshold} return None, got {got!r}.")
+            continue
+        try:
+            got_f = float(got)
+        except (TypeError, ValueError):
+            raise _fail(f"for values {values.tolist()} return a temperature (a number), got {got!r}.") from None
+        if math.isclose(got_f, want, abs_tol=1e-9):
+            continue
+        below = ts[np.argmax(values >= threshold)]
+        if math.isclose(got_f, below, abs_tol=1e-9):
+            raise _fail(
+                f"for values {values.tolist()} you return the first grid point at or above {threshold} "
+                f"(T = {below}); interpolate between it and the point before: "
+                "T0 + (T1 - T0) * (threshold - v0) / (v1 - v0)."
+            )
+        raise _fail(f"for values {values.tolist()} and threshold {threshold} expected T = {want:.4f}, got {got_f:.4f}.")
+    _passed("You find where a measured curve crosses a threshold, between the grid points.")
+
+
+def nll_at_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits (N, V), targets (N,), T) -> mean NLL in nats`` against
+    :func:`helpers.metrics.nll_at_temperature`, including large logits and small T."""
+    from . import metrics
+
+    rng = np.random.default_rng(2)
+    logits = rng.normal(0, 3, (50, 7))
+    targets = rng.integers(0, 7, 50)
+    for t in (1.0, 0.5, 2.0, 0.05):
+        z = logits * (100 if t == 0.05 else 1)
+        got = _call(fn, z.copy(), targets.copy(), t)
+        want = metrics.nll_at_temperature(z, targets, t)
+        try:
+            got_f = float(got)
+        except (TypeError, ValueError):
+            raise _fail(f"return one number (the mean NLL), got {got!r}") from None
+        if math.isclose(got_f, want, rel_tol=1e-6):
+            continue
+        if not math.isfinite(got_f):
+            raise _fail(
+                f"at T = {t} with large logits you return {got_f}: exp overflows. Subtract each row's "
+                "max of logits / T before exponentiating (or use helpers.softmax.log_softmax)."
+            )
+        if math.isclose(got_f, want * len(targets), rel_tol=1e-6):
+            raise _fail("you return the sum over characters; take the mean (nats per character).")
+        if math.isclose(got_f, -want, rel_tol=1e-6):
+            raise _fail("wrong sign: the negative log-likelihood is minus the mean log-probability (a positive number).")
+        if math.isclose(got_f, metrics.nll_at_temperature(z, targets, 1.0), rel_tol=1e-6):
+            raise _fail(f"at T = {t} you get the T = 1 value: divide the logits by T before the softmax.")
+        raise _fail(f"at T = {t} expected {want:.5f} nats, got {got_f:.5f}.")
+    _passed("NLL at temperature T: the quantity temperature scaling minimises.")

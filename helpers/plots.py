@@ -43,6 +43,7 @@ __all__ = [
     "figure_to_png",
     "colored_text_html",
     "samples_table_html",
+    "metric_vs_temperature",
     "MODEL_COLOR",
     "TEMPERED_COLOR",
     "SAMPLE_COLOR",
@@ -355,3 +356,37 @@ def samples_table_html(rows: Sequence[dict[str, object]], text_key: str = "sampl
                 cells.append(f"<td style='text-align: left; vertical-align: top'>{html.escape(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def metric_vs_temperature(
+    ax: Axes,
+    temperatures: ArrayLike,
+    values: ArrayLike,
+    *,
+    label: str,
+    color: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "real text (validation)",
+) -> None:
+    """A measurement of many samples against temperature: the mean at each temperature with a band
+    from the 10th to the 90th percentile of the samples there, and optionally a dashed reference.
+
+    ``temperatures`` and ``values`` are per sample (same length; NaNs are ignored).
+    """
+    t = np.asarray(temperatures, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if t.shape != v.shape:
+        raise ValueError(f"one temperature per value: {t.shape} against {v.shape}")
+    grid = np.unique(t)
+    groups = [v[(t == g) & ~np.isnan(v)] for g in grid]
+    keep = np.array([g.size > 0 for g in groups])
+    grid = grid[keep]
+    groups = [g for g in groups if g.size]
+    mean = np.array([g.mean() for g in groups])
+    low = np.array([np.percentile(g, 10) for g in groups])
+    high = np.array([np.percentile(g, 90) for g in groups])
+    (line,) = ax.plot(grid, mean, "o-", ms=3, color=color, label=label)
+    ax.fill_between(grid, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    if reference is not None:
+        ax.axhline(reference, color="gray", ls="--", lw=1, label=reference_label)
+    ax.set_xlabel("temperature T")

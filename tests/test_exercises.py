@@ -232,3 +232,82 @@ def test_tempered_rows_checker(fn, hint, capsys):
     else:
         with pytest.raises(check.ExerciseFailed, match=hint):
             check.tempered_rows(fn)
+
+
+# --- lesson 5 ----------------------------------------------------------------------------------
+
+from helpers import metrics  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (metrics.distinct_n, None),
+        (lambda t, n: len({t[i : i + n] for i in range(len(t) - n + 1)}), "count of distinct"),
+        (lambda t, n: len({t[i : i + n] for i in range(len(t) - n + 1)}) / len(t), "L - n \\+ 1"),
+        (lambda t, n: len(set(t)) / len(t), "single characters"),
+        (stub, "not written yet"),
+    ],
+)
+def test_distinct_n_checker(fn, hint, capsys):
+    if hint is None:
+        check.distinct_n(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.distinct_n(fn)
+
+
+def good_crossing(ts, values, threshold):
+    above = np.flatnonzero(values >= threshold)
+    if above.size == 0:
+        return None
+    k = above[0]
+    if k == 0:
+        return float(ts[0])
+    return float(ts[k - 1] + (ts[k] - ts[k - 1]) * (threshold - values[k - 1]) / (values[k] - values[k - 1]))
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (good_crossing, None),
+        (metrics.first_crossing, None),
+        (lambda ts, v, th: float(ts[np.argmax(v >= th)]) if np.any(v >= th) else None, "interpolate"),
+        (lambda ts, v, th: good_crossing(ts, v, th) if np.any(v >= th) else float(ts[-1]), "return None"),
+        (stub, "not written yet"),
+    ],
+)
+def test_crossing_temperature_checker(fn, hint, capsys):
+    if hint is None:
+        check.crossing_temperature(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.crossing_temperature(fn)
+
+
+def naive_nll(z, y, t):
+    p = np.exp(z / t)
+    p = p / p.sum(axis=1, keepdims=True)
+    return float(-np.log(p[np.arange(len(y)), y]).mean())
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (metrics.nll_at_temperature, None),
+        (naive_nll, "overflows"),
+        (lambda z, y, t: metrics.nll_at_temperature(z, y, t) * len(y), "sum over characters"),
+        (lambda z, y, t: -metrics.nll_at_temperature(z, y, t), "wrong sign"),
+        (lambda z, y, t: metrics.nll_at_temperature(z, y, 1.0), "divide the logits by T"),
+        (stub, "not written yet"),
+    ],
+)
+def test_nll_at_temperature_checker(fn, hint, capsys):
+    if hint is None:
+        check.nll_at_temperature(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.nll_at_temperature(fn)

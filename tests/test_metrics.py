@@ -76,3 +76,110 @@ def test_repeating_loop_finds_a_unit_repeated_at_the_end(prefix, unit, repeats):
 @given(st.permutations("abcdefghij"))
 def test_repeating_loop_is_none_without_repeats(chars):
     assert metrics.repeating_loop("".join(chars)) is None
+
+
+TRAINING = "ROMEO:\nBut soft, what light through yonder window breaks?\n\nJULIET:\nAy me!\n"
+
+
+def test_distinct_n_is_the_lesson_name_too():
+    assert metrics.distinct_n("abab", 2) == metrics.distinct_ngram_fraction("abab", 2) == pytest.approx(2 / 3)
+    assert math.isnan(metrics.distinct_n("a", 2))
+
+
+def test_invented_word_rate_by_hand():
+    assert metrics.invented_word_rate("But soft, what LIGHT!", TRAINING) == 0.0
+    assert metrics.invented_word_rate("But sofft, what lite", TRAINING) == pytest.approx(0.5)
+    assert metrics.invented_word_rate("Ay, me?", TRAINING) == 0.0  # case and punctuation ignored
+    assert math.isnan(metrics.invented_word_rate("...", TRAINING))
+
+
+def test_novelty_counts_word_ngrams_absent_from_training():
+    assert metrics.novelty("but soft what light", TRAINING, 2) == 0.0  # every pair was seen
+    # "what light", "light yonder" (new), "yonder window": 1 of 3 new
+    assert metrics.novelty("what light yonder window", TRAINING, 2) == pytest.approx(1 / 3)
+    assert metrics.novelty("soft light", TRAINING, 1) == 0.0 and metrics.novelty("soft light", TRAINING, 2) == 1.0
+    assert math.isnan(metrics.novelty("window breaks", TRAINING, 3))  # only two words
+    assert metrics.novelty("zzz soft", TRAINING, 1) == 0.5  # an invented word is a new 1-gram
+    with pytest.raises(ValueError):
+        metrics.novelty("a b", TRAINING, 0)
+
+
+def test_char_novelty_by_hand():
+    assert metrics.char_novelty("yonder window", TRAINING, 6) == 0.0
+    assert metrics.char_novelty("yonder windoe", TRAINING, 6) == pytest.approx(1 / 8)  # only the last 6-gram
+    assert math.isnan(metrics.char_novelty("abc", TRAINING, 6))
+
+
+@given(
+    st.lists(st.sampled_from(["to", "be", "or", "not", "that", "is", "the", "question"]), min_size=10, max_size=60),
+    st.integers(0, 5),
+    st.integers(1, 4),
+)
+def test_words_taken_from_the_training_text_are_never_novel(training_words, start, n):
+    training = " ".join(training_words)
+    part = " ".join(training_words[start : start + 5])
+    assert metrics.novelty(part, training, n) == 0.0
+    assert metrics.char_novelty(part, training, 6) == 0.0
+    assert metrics.invented_word_rate(part, training) == 0.0
+    assert metrics.novelty(part + " zounds", training, n) > 0  # a new word makes new n-grams
+
+
+def test_form_score_by_hand():
+    good = "ROMEO:\nsoft.\n\nJULIET:\nAy me!\nO Romeo.\n\nFirst Citizen:\nSpeak.\n\nKING"
+    assert metrics.form_score("prompt continues here" + "\n\n" + good) == 1.0
+    broken = "x\n\nROMEO:\nsoft.\n\nno speaker here\nat all\n\nJULIET:\n\nend"
+    assert metrics.form_score(broken) == pytest.approx(1 / 3)  # ROMEO's turn; no speaker; no speech
+    assert metrics.form_score("LET US, THAT ARE POOR:\nspeech\n\nA:\nB:\n\n") == 0.0  # not a name; a name with no speech
+    assert math.isnan(metrics.form_score("no blank lines at all"))
+
+
+def test_temperature_scaling_recovers_the_temperature_that_made_the_data():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 2, (4000, 6))
+    true_t = 1.7  # targets drawn from softmax(logits / 1.7): the best fit should be near 1.7
+    p = np.exp(logits / true_t)
+    p /= p.sum(axis=1, keepdims=True)
+    targets = np.array([rng.choice(6, p=row) for row in p])
+    t_star, nll = metrics.fit_temperature(logits, targets)
+    assert t_star == pytest.approx(true_t, rel=0.08)
+    assert nll <= metrics.nll_at_temperature(logits, targets, 1.0)
+    assert nll == pytest.approx(metrics.nll_at_temperature(logits, targets, t_star))
+    for bad in (0.0, -1.0, float("inf")):
+        with pytest.raises(ValueError):
+            metrics.nll_at_temperature(logits, targets, bad)
+
+
+def test_novelty_splits_into_recombination_and_invention():
+    # "what light yonder window": pairs what-light (seen), light-yonder (new, known words),
+    # yonder-window (seen); "soft zounds": one pair with an invented word
+    assert metrics.novelty_split("what light yonder window", TRAINING, 2) == pytest.approx((1 / 3, 0.0))
+    assert metrics.novelty_split("soft zounds", TRAINING, 2) == (0.0, 1.0)
+    text = "but soft zounds what light breaks"
+    recombined, invented = metrics.novelty_split(text, TRAINING, 2)
+    assert recombined + invented == pytest.approx(metrics.novelty(text, TRAINING, 2))
+
+
+def test_spearman_with_ci():
+    x = np.arange(50.0)
+    rho, lo, hi = metrics.spearman_with_ci(x, x**3)
+    assert rho == pytest.approx(1.0) and lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+    rng = np.random.default_rng(1)
+    noise = rng.normal(size=200)
+    rho, lo, hi = metrics.spearman_with_ci(np.arange(200.0), noise)
+    assert lo < rho < hi and lo < 0 < hi  # no relation: the interval straddles 0
+    rho2, lo2, hi2 = metrics.spearman_with_ci(np.arange(200.0), np.arange(200.0) + 60 * noise)
+    assert 0 < lo2 < rho2 < hi2 < 1
+    assert metrics.spearman_with_ci([1, 2, np.nan, 4, 5], [1, 3, 2, 5, 4])[0] == pytest.approx(0.8)
+    with pytest.raises(ValueError):
+        metrics.spearman_with_ci([1, 2], [1, 2])
+
+
+def test_first_crossing_by_hand():
+    ts = [0.0, 0.5, 1.0, 1.5]
+    assert metrics.first_crossing(ts, [0.0, 0.02, 0.06, 0.2], 0.1) == pytest.approx(1.0 + 0.5 * 0.04 / 0.14)
+    assert metrics.first_crossing(ts, [0.0, 0.1, 0.2, 0.3], 0.1) == 0.5
+    assert metrics.first_crossing(ts, [0.3, 0.4, 0.5, 0.6], 0.1) == 0.0
+    assert metrics.first_crossing(ts, [0.0, 0.15, 0.05, 0.2], 0.1) == pytest.approx(0.5 * 0.1 / 0.15)
+    assert metrics.first_crossing(ts, [0.0, 0.01, 0.02, 0.03], 0.1) is None
+    with pytest.raises(ValueError):
+        metrics.first_crossing(ts, [0.0], 0.1)

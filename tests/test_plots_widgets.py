@@ -179,3 +179,16 @@ def test_samples_table_keeps_line_breaks_and_escapes():
     assert table.count("<tr>") == 3 and "a &lt;b&gt;\nc" in table and "<th style='text-align: left'>T</th>" in table
     with pytest.raises(ValueError):
         plots.samples_table_html([])
+
+
+def test_metric_vs_temperature_draws_means_and_bands():
+    fig = Figure()
+    ax = fig.add_subplot()
+    t = np.repeat([0.0, 1.0, 2.0], 4)
+    v = np.array([0, 0, 0, 0, 1, 2, 3, np.nan, 5, 5, 5, 5], dtype=float)
+    plots.metric_vs_temperature(ax, t, v, label="x", reference=2.5)
+    (line, ref) = ax.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), [0, 2, 5])
+    assert ref.get_ydata()[0] == 2.5 and len(ax.collections) == 1
+    with pytest.raises(ValueError):
+        plots.metric_vs_temperature(ax, t, v[:3], label="x")
