@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import os
 import shlex
 import sys
 import time
@@ -40,6 +41,7 @@ __all__ = [
     "CharLSTM",
     "CheckpointError",
     "DEFAULT_CHECKPOINT",
+    "cpu_budget",
     "train",
     "validation_loss",
     "validation_logits",
@@ -75,6 +77,7 @@ class Config:
     clip: float = 1.0
     eval_every: int = 100
     seed: int = 0
+    threads: int = 0  # CPU threads for training; 0 = as many as this machine lets us use (cpu_budget())
 
 
 class CharLSTM(nn.Module):
@@ -172,6 +175,22 @@ def validation_logits(
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+def cpu_budget() -> int:
+    """How many CPUs this process may really use: the cgroup CPU quota if there is one (containers,
+    Binder), else the CPUs it may run on. At least 1."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
+
+
 def _in_notebook() -> bool:
     """True inside a Jupyter kernel (where a widget progress view can be shown)."""
     try:
@@ -196,6 +215,9 @@ def train(
     training split, uses AdamW with a one-cycle learning-rate schedule peaking at ``max_lr``, and
     clips the gradient norm to ``clip``. Every ``eval_every`` steps it measures the validation loss
     (last 10 %) and keeps the weights if they are the best so far (longer training overfits).
+    PyTorch uses ``threads`` CPU threads meanwhile; 0 means :func:`cpu_budget`, so that a container
+    limited to one CPU (Binder, a JupyterHub) does not run two spinning threads on it, which can make
+    training many times slower.
 
     Progress: ``progress="auto"`` shows a live widget (progress bar, loss curve, a sample at each
     evaluation) in a notebook and prints one line per evaluation in a terminal; ``"notebook"``,
@@ -225,6 +247,21 @@ def train(
         display(monitor)
     elif progress == "none":
         log = log or (lambda line: None)
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(config.threads if config.threads > 0 else min(previous_threads, cpu_budget()))
+    try:
+        return _train(text, config, log, callbacks_step, callbacks_eval)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train(
+    text: str,
+    config: Config,
+    log: Callable[[str], None] | None,
+    callbacks_step: list[Callable[[int, float], None]],
+    callbacks_eval: list[Callable[[int, float, float, CharLSTM], None]],
+) -> tuple[CharLSTM, data.Vocabulary, dict]:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     vocab = data.Vocabulary.from_text(text)

@@ -464,9 +464,10 @@ class TemperatureDashboard:
             value=prompt,
             description="prompt",
             continuous_update=False,
-            layout=widgets.Layout(width="520px", height="4.5em"),
+            layout=widgets.Layout(width="100%", max_width="560px", height="4.5em"),
         )
         self.slider = temperature_slider(temperature, max_temperature=3.0)
+        self.slider.layout = widgets.Layout(width="100%", max_width="560px")  # shrinks in narrow windows
         self.length = widgets.IntSlider(
             value=length, min=50, max=1000, step=50, description="length", continuous_update=False,
             style={"description_width": "initial"},
@@ -474,7 +475,7 @@ class TemperatureDashboard:
         self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px"))
         self.error = widgets.HTML()
         self.status = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
         self.output = widgets.HTML()
         self.root = widgets.VBox(
             [
@@ -501,7 +502,11 @@ class TemperatureDashboard:
         try:
             state = self.sampler.prompt_state(prompt)
         except ValueError as err:
-            self.error.value = f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}</span>"
+            shown = f" Still showing the last valid prompt, {self.state.prompt!r}." if self.state is not None else ""
+            self.error.value = (
+                f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}"
+                f"{html.escape(shown)}</span>"
+            )
             return
         self.error.value = ""
         self.state = state
@@ -527,7 +532,7 @@ class TemperatureDashboard:
         surprise = float(np.mean(-np.log2(np.maximum(result.probs, 1e-300)))) if len(result.probs) else 0.0
         self.status.value = (
             f"<b>T = {_label(t)}</b> · next character: entropy <b>{view.entropy_bits:.2f} bits</b> "
-            f"(model's own T = 1: {self._entropy_at_one:.2f}) · continuation: surprise "
+            f"(model's own T = 1: {self._entropy_at_one:.2f})<br>continuation: surprise "
             f"<b>{surprise:.2f} bits/char</b> under T = 1, distinct 4-grams "
             f"<b>{distinct_ngram_fraction(result.text, 4):.0%}</b>{unchanged}"
         )

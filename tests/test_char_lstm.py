@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import pickle
 
 import numpy as np
@@ -104,3 +105,17 @@ def test_sampling_rejects_bad_input(tiny):
 def test_training_progress_choice_is_checked(corpus_text):
     with pytest.raises(ValueError, match="progress must be"):
         char_lstm.train(corpus_text[:5000], TINY, progress="loud")
+
+
+def test_cpu_budget_is_a_positive_count_within_the_machine():
+    assert 1 <= char_lstm.cpu_budget() <= (os.cpu_count() or 1)
+
+
+def test_training_threads_are_restored(corpus_text):
+    before = torch.get_num_threads()
+    config = char_lstm.Config(embedding=4, hidden=8, layers=1, batch_size=2, seq_length=8, steps=2, eval_every=2, threads=1)
+    model, _, info = char_lstm.train(corpus_text[:5000], config, progress="none")
+    assert torch.get_num_threads() == before and info["best_step"] == 2
+    with pytest.raises(ValueError, match="progress must be"):
+        char_lstm.train(corpus_text[:5000], config, progress="loud")
+    assert torch.get_num_threads() == before

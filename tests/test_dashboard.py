@@ -43,7 +43,8 @@ def test_dashboard_explains_a_bad_prompt_and_keeps_the_last_result(model):
     d = widgets.TemperatureDashboard(model, length=50)
     before = d.result.text
     d.prompt.value = "ROMEO § says"
-    assert "not in the vocabulary" in d.error.value and "'§'" in d.error.value.replace("&#x27;", "'")
+    error = d.error.value.replace("&#x27;", "'")
+    assert "not in the vocabulary" in error and "'§'" in error and "last valid prompt, 'ROMEO:\\n'" in error
     assert d.result.text == before
     d.slider.value = 1.2  # still works with the last good prompt
     assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 50, 1.2, seed=0)
