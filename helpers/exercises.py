@@ -75,6 +75,14 @@ def _as_index(result: Any) -> int:
         raise _fail(f"your function should return one index (an int), got {result!r}") from None
 
 
+def _as_number(result: Any, expected: str) -> float:
+    """``result`` as a float, or a failure saying what was ``expected`` instead."""
+    try:
+        return float(result)
+    except (TypeError, ValueError):
+        raise _fail(f"return {expected}, got {result!r}") from None
+
+
 def _as_array(result: Any, what: str) -> np.ndarray:
     try:
         return np.asarray(result, dtype=np.float64)
@@ -202,10 +210,7 @@ def temperature_for_perplexity(fn: Callable[[np.ndarray, float], Any]) -> None:
     ]
     for z, target in cases:
         got = _call(fn, z.copy(), target)
-        try:
-            t = float(got)
-        except (TypeError, ValueError):
-            raise _fail(f"your function should return one temperature (a float), got {got!r}") from None
+        t = _as_number(got, "one temperature (a float)")
         if not (t > 0 and math.isfinite(t)):
             raise _fail(f"for target perplexity {target} you returned T = {t}; the answer is a finite T > 0.")
         ppl = float(_reference.perplexity(_reference.softmax_with_temperature(z, t)))
@@ -463,10 +468,7 @@ def text_perplexity(fn: Callable[[dict, np.ndarray], Any]) -> None:
     params, inputs, _, _ = _small_rnn_case(batch=1)
     ids = np.concatenate([inputs[0], inputs[0][::-1]])
     got = _call(fn, {k: v.copy() for k, v in params.items()}, ids.copy())
-    try:
-        got_f = float(got)
-    except (TypeError, ValueError):
-        raise _fail(f"return one number, got {got!r}") from None
+    got_f = _as_number(got, "one number")
     want = float(np.exp(-tiny_rnn.log_probs(params, ids[:1], ids[1:]).mean()))
     if np.isclose(got_f, want, rtol=1e-6):
         _passed("Perplexity = exp(mean loss in nats): the model's effective number of choices per character.")
@@ -641,10 +643,7 @@ def distinct_n(fn: Callable[[str, int], Any]) -> None:
     for text, n in cases:
         got = _call(fn, text, n)
         want = metrics.distinct_n(text, n)
-        try:
-            got_f = float(got)
-        except (TypeError, ValueError):
-            raise _fail(f"return one number (a fraction), got {got!r}") from None
+        got_f = _as_number(got, "one number (a fraction)")
         if math.isclose(got_f, want, abs_tol=1e-9):
             continue
         grams = [text[i : i + n] for i in range(len(text) - n + 1)]
@@ -680,10 +679,7 @@ def crossing_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> 
             if got is not None:
                 raise _fail(f"for values {values.tolist()} that never reach {threshold} return None, got {got!r}.")
             continue
-        try:
-            got_f = float(got)
-        except (TypeError, ValueError):
-            raise _fail(f"for values {values.tolist()} return a temperature (a number), got {got!r}.") from None
+        got_f = _as_number(got, f"a temperature (a number) for values {values.tolist()}")
         if math.isclose(got_f, want, abs_tol=1e-9):
             continue
         below = ts[np.argmax(values >= threshold)]
@@ -709,10 +705,7 @@ def nll_at_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> No
         z = logits * (100 if t == 0.05 else 1)
         got = _call(fn, z.copy(), targets.copy(), t)
         want = metrics.nll_at_temperature(z, targets, t)
-        try:
-            got_f = float(got)
-        except (TypeError, ValueError):
-            raise _fail(f"return one number (the mean NLL), got {got!r}") from None
+        got_f = _as_number(got, "one number (the mean NLL)")
         if math.isclose(got_f, want, rel_tol=1e-6):
             continue
         if not math.isfinite(got_f):
