@@ -450,13 +450,27 @@ def gate_values(model: CharLSTM, text: str) -> dict[str, np.ndarray]:
 # where one choice flips (common random numbers), and all samplers give the same text.
 
 
-def _choose(z: np.ndarray, temperature: float, noise: np.ndarray) -> int:
-    """``argmax(z / T + noise)`` for one step (``T = 0``: ``argmax z``; ``T = inf``: ``argmax noise``)."""
-    if temperature == 0.0:
-        return int(np.argmax(z))
-    if math.isinf(temperature):
-        return int(np.argmax(noise))
-    return int(np.argmax(z / temperature + noise))
+def _choose(z: np.ndarray, temperatures: np.ndarray | float, noise: np.ndarray) -> np.ndarray:
+    """``argmax(z / T + noise)`` per row: ``z`` and ``noise`` of shape ``(k, V)``, ``T`` one per row
+    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise``, uniform).
+
+    The one place the samplers turn logits into choices, so they all choose alike.
+    """
+    if np.ndim(temperatures) == 0:  # one temperature for all rows: the hot path of a live slider
+        t = float(temperatures)
+        if t == 0.0:
+            return np.argmax(z, axis=1)
+        if math.isinf(t):
+            return np.argmax(noise, axis=1)
+        return np.argmax(z / t + noise, axis=1)
+    t = np.asarray(temperatures, dtype=np.float64)
+    greedy, uniform = t == 0.0, np.isinf(t)
+    scores = z / np.where(greedy | uniform, 1.0, t)[:, None] + noise
+    if greedy.any():
+        scores[greedy] = z[greedy]
+    if uniform.any():
+        scores[uniform] = noise[uniform]
+    return np.argmax(scores, axis=1)
 
 
 def _model_probs(logits: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -681,13 +695,7 @@ class FastSampler:
         ):
             # states[k] and logits[k] depend only on ids[:k]: they stay right up to the first flip.
             n = min(length, len(previous.ids))
-            z = previous.logits[:n].astype(np.float64)
-            if t == 0.0:
-                new = np.argmax(z, axis=1)
-            elif math.isinf(t):
-                new = np.argmax(noise[:n], axis=1)
-            else:
-                new = np.argmax(z / t + noise[:n], axis=1)
+            new = _choose(previous.logits[:n].astype(np.float64), t, noise[:n])
             differ = np.flatnonzero(new != previous.ids[:n])
             first = int(differ[0]) if differ.size else n  # the first step that chooses differently
             start = min(first + 1, n)  # steps 0 .. start-1 are complete without running the LSTM
@@ -701,7 +709,7 @@ class FastSampler:
         for k in range(start, length):
             logits[k] = logits_next[0]
             states[k, 0], states[k, 1] = h[:, 0], c[:, 0]
-            ids[k] = _choose(logits[k].astype(np.float64), t, noise[k])
+            ids[k] = _choose(logits[k : k + 1].astype(np.float64), t, noise[k : k + 1])[0]
             if k + 1 < length:
                 logits_next = self.step(ids[k : k + 1], h, c)
         return Continuation(
@@ -746,17 +754,11 @@ class FastSampler:
         h = np.repeat(state.h[:, None, :], b, axis=1)
         c = np.repeat(state.c[:, None, :], b, axis=1)
         z = np.repeat(state.logits[None, :], b, axis=0)
-        greedy, uniform = ts == 0.0, np.isinf(ts)
-        scale = np.where(greedy | uniform, 1.0, ts)[:, None]
         ids = np.empty((b, length), dtype=np.int64)
         logits = np.empty((b, length, self.vocab.size), np.float32)
         for k in range(length):
             logits[:, k] = z
-            z64 = z.astype(np.float64)
-            scores = z64 / scale + noise[k]
-            scores[greedy] = z64[greedy]
-            scores[uniform] = noise[k][uniform]
-            ids[:, k] = np.argmax(scores, axis=1)
+            ids[:, k] = _choose(z.astype(np.float64), ts, noise[k])
             if k + 1 < length:
                 z = self.step(ids[:, k], h, c)
         return [self.vocab.decode(row) for row in ids], _model_probs(logits, ids)
