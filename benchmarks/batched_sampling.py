@@ -14,22 +14,16 @@ Prints one JSON object on its last line: characters per second of each, and the 
 from __future__ import annotations
 
 import json
-import statistics
-import time
 
 from helpers import char_lstm
+from timing import median_ms
 
 PROMPT, LENGTH = "ROMEO:\n", 300
 TEMPERATURES = (0.0, 0.2, 0.5, 0.8, 1.0, 1.3, 2.0, 3.0)
 
 
 def chars_per_second(fn, repeats: int) -> float:
-    times = []
-    for seed in range(repeats):
-        start = time.perf_counter()
-        fn(seed)
-        times.append(time.perf_counter() - start)
-    return len(TEMPERATURES) * LENGTH / statistics.median(times)
+    return len(TEMPERATURES) * LENGTH / (median_ms(fn, range(repeats)) / 1000)
 
 
 def main() -> None:

@@ -18,19 +18,13 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 
 import numpy as np
 
 from helpers import char_lstm, plots, widgets
+from timing import elapsed_ms
 
 PROMPT, LENGTH, SEED = "ROMEO:\n", 300, 0
-
-
-def timed_ms(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return 1000 * (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -40,14 +34,14 @@ def main() -> None:
     path = grid[1:] + grid[-2::-1]  # 0 → 3 → 0, one stop per key press
     times = []
     for k, t in enumerate(path):
-        times.append(timed_ms(lambda: setattr(dashboard.slider, "value", t)))
+        times.append(elapsed_ms(lambda: setattr(dashboard.slider, "value", t)))
         if k % 15 == 0:  # the live text is exactly the reference sampler's
             assert dashboard.result.text == char_lstm.sample(model, PROMPT, LENGTH, t, SEED), t
     prompts = ["JULIET:\n", "KING RICHARD III:\nNow is the winter", "First Citizen:\n", "To be, or not", "ROMEO:\n"]
-    prompt_times = [timed_ms(lambda: setattr(dashboard.prompt, "value", p)) for p in prompts]
+    prompt_times = [elapsed_ms(lambda: setattr(dashboard.prompt, "value", p)) for p in prompts]
     chart = dashboard.chart
-    chart_times = [timed_ms(lambda: chart.render(t)) for t in grid]
-    full_times = [timed_ms(lambda: plots.figure_to_png(chart.figure)) for _ in range(10)]
+    chart_times = [elapsed_ms(lambda: chart.render(t)) for t in grid]
+    full_times = [elapsed_ms(lambda: plots.figure_to_png(chart.figure)) for _ in range(10)]
     print(
         f"{len(times)} slider moves: median {statistics.median(times):.1f} ms, 90th percentile "
         f"{np.percentile(times, 90):.1f} ms, max {max(times):.1f} ms"

@@ -13,21 +13,11 @@ Prints one JSON object on its last line (medians of repeated runs, in millisecon
 from __future__ import annotations
 
 import json
-import statistics
-import time
 
 from helpers import char_lstm
+from timing import median_ms
 
 PROMPT, LENGTH, TEMPERATURE = "ROMEO:\n", 300, 0.8
-
-
-def median_ms(fn, repeats: int) -> float:
-    times = []
-    for seed in range(repeats):
-        start = time.perf_counter()
-        fn(seed)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 def main() -> None:
@@ -35,9 +25,9 @@ def main() -> None:
     fast = char_lstm.FastSampler(model)
     cached = fast.prompt_state(PROMPT)
     result = {
-        "reference_ms": round(median_ms(lambda s: char_lstm.sample(model, PROMPT, LENGTH, TEMPERATURE, seed=s), 5), 1),
-        "fast_ms": round(median_ms(lambda s: fast.sample(PROMPT, LENGTH, TEMPERATURE, seed=s), 15), 1),
-        "fast_cached_prompt_ms": round(median_ms(lambda s: fast.sample(cached, LENGTH, TEMPERATURE, seed=s), 15), 1),
+        "reference_ms": round(median_ms(lambda s: char_lstm.sample(model, PROMPT, LENGTH, TEMPERATURE, seed=s), range(5)), 1),
+        "fast_ms": round(median_ms(lambda s: fast.sample(PROMPT, LENGTH, TEMPERATURE, seed=s), range(15)), 1),
+        "fast_cached_prompt_ms": round(median_ms(lambda s: fast.sample(cached, LENGTH, TEMPERATURE, seed=s), range(15)), 1),
     }
     result["ratio"] = round(result["reference_ms"] / result["fast_cached_prompt_ms"], 1)
     print(json.dumps(result))

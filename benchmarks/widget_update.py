@@ -13,21 +13,11 @@ from __future__ import annotations
 
 import io
 import json
-import statistics
-import time
 
 from helpers import data, plots, widgets
+from timing import median_ms
 
 TEMPERATURES = [0.0, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 5.0] * 5
-
-
-def median_ms(step) -> float:
-    times = []
-    for t in TEMPERATURES:
-        start = time.perf_counter()
-        step(t)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 def main() -> None:
@@ -48,9 +38,9 @@ def main() -> None:
         return lambda t: setattr(app.slider, "value", t)
 
     result = {
-        "baseline_full_redraw_savefig_ms": round(median_ms(baseline), 1),
-        "temperature_explorer_ms": round(median_ms(set_t(explorer)), 1),
-        "sampling_explorer_ms": round(median_ms(set_t(sampler)), 1),
+        "baseline_full_redraw_savefig_ms": round(median_ms(baseline, TEMPERATURES), 1),
+        "temperature_explorer_ms": round(median_ms(set_t(explorer), TEMPERATURES), 1),
+        "sampling_explorer_ms": round(median_ms(set_t(sampler), TEMPERATURES), 1),
     }
     result["speedup_temperature_explorer"] = round(
         result["baseline_full_redraw_savefig_ms"] / result["temperature_explorer_ms"], 2
