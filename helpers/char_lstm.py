@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from . import data
-from .sampling import as_generator, gumbel_noise, sample_gumbel_max
+from .sampling import Truncation, as_generator, gumbel_noise, sample_gumbel_max
 from .softmax import check_temperature, log_softmax
 
 __all__ = [
@@ -450,12 +450,19 @@ def gate_values(model: CharLSTM, text: str) -> dict[str, np.ndarray]:
 # where one choice flips (common random numbers), and all samplers give the same text.
 
 
-def _choose(z: np.ndarray, temperatures: np.ndarray | float, noise: np.ndarray) -> np.ndarray:
+def _choose(
+    z: np.ndarray, temperatures: np.ndarray | float, noise: np.ndarray, truncation: Truncation | None = None
+) -> np.ndarray:
     """``argmax(z / T + noise)`` per row: ``z`` and ``noise`` of shape ``(k, V)``, ``T`` one per row
-    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise``, uniform).
+    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise``, uniform), over
+    the tokens that survive ``truncation`` (top-k, top-p, min-p; see :mod:`helpers.sampling`).
 
     The one place the samplers turn logits into choices, so they all choose alike.
     """
+    if truncation is not None and truncation.active:
+        t_rows = temperatures if np.ndim(temperatures) == 0 else np.asarray(temperatures, np.float64)[:, None]
+        z = np.where(truncation.mask(z, t_rows), z, -np.inf)
+        noise = np.where(np.isfinite(z), noise, -np.inf)  # T = inf: uniform over the survivors only
     if np.ndim(temperatures) == 0:  # one temperature for all rows: the hot path of a live slider
         t = float(temperatures)
         if t == 0.0:
@@ -489,6 +496,11 @@ def sample(
     temperature: float,
     seed: int | np.random.Generator = 0,
     return_probs: bool = False,
+    *,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    temperature_last: bool = False,
 ) -> str | tuple[str, np.ndarray]:
     """Continue ``prompt`` by ``length`` characters at ``temperature`` (0 = greedy): the reference.
 
@@ -499,8 +511,12 @@ def sample(
     With ``return_probs``, also returns the probability the model's own distribution (``T = 1``)
     gave each generated character, shape ``(length,)``: how surprising the model finds its own
     output, for colouring (at ``T = 0`` every choice would otherwise have probability 1).
+
+    ``top_k``, ``top_p``, ``min_p`` and ``temperature_last`` truncate each step's distribution
+    before the choice (see :func:`helpers.sampling.truncation_mask`); all off by default.
     """
     t = check_temperature(temperature)
+    truncation = Truncation(top_k, top_p, min_p, temperature_last)
     if not prompt:
         raise ValueError("the prompt must have at least one character (e.g. '\\n')")
     length = _check_length(length)
@@ -511,7 +527,8 @@ def sample(
     last = logits[0, -1].double().numpy()
     out, probs = [], []
     for _ in range(length):
-        choice = sample_gumbel_max(last, t, gumbel_noise(rng, model.vocab_size))
+        allowed = np.where(truncation.mask(last, t), last, -np.inf) if truncation.active else last
+        choice = sample_gumbel_max(allowed, t, gumbel_noise(rng, model.vocab_size))
         out.append(choice)
         probs.append(float(np.exp(log_softmax(last)[choice])))
         logits, state = model(torch.tensor([[choice]]), state)
@@ -532,6 +549,11 @@ def sample_many(
     length: int,
     temperatures: Sequence[float],
     seed: int | Sequence[int] = 0,
+    *,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    temperature_last: bool = False,
 ) -> tuple[list[str], np.ndarray]:
     """Continue ``prompt`` at several temperatures in one batched pass.
 
@@ -540,9 +562,66 @@ def sample_many(
     seed per row (e.g. several seeds per temperature for error bars).
 
     Returns ``(texts, probs)``: ``len(temperatures)`` texts and the model's own (``T = 1``)
-    probability of each generated character, shape ``(len(temperatures), length)``.
+    probability of each generated character, shape ``(len(temperatures), length)``. The truncation
+    knobs apply to every row, as in :func:`sample`.
     """
-    return FastSampler(model).sample_batch(prompt, length, temperatures, seed)
+    truncation = Truncation(top_k, top_p, min_p, temperature_last)
+    return FastSampler(model).sample_batch(prompt, length, temperatures, seed, truncation)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Samples from a grid of temperatures, seeds and prompts (lessons 5 and 6), one entry per sample.
+
+    Attributes:
+        texts: the ``N`` generated texts.
+        temperature, seed: shape ``(N,)``.
+        prompt: the prompt of each text.
+        surprise: mean ``-log p`` of each text's characters under the model's own (``T = 1``)
+            distribution, nats/char, shape ``(N,)``.
+        truncation: the top-k / top-p / min-p knobs every sample used.
+    """
+
+    texts: list[str]
+    temperature: np.ndarray
+    seed: np.ndarray
+    prompt: list[str]
+    surprise: np.ndarray
+    truncation: Truncation
+
+
+def sweep(
+    model: CharLSTM,
+    prompts: Sequence[str],
+    length: int,
+    temperatures: Sequence[float],
+    seeds: Sequence[int],
+    truncation: Truncation | None = None,
+) -> Sweep:
+    """Every combination of prompt, temperature and seed, ``length`` characters each.
+
+    One batched pass per prompt (rows ordered by temperature, then seed); sample ``i`` is exactly
+    ``sample(model, prompt, length, T, seed, **knobs)``. The same seeds give the same noise at every
+    temperature and for every ``truncation``, so sweeps that differ only in their knobs can be
+    compared sample by sample.
+    """
+    fast = FastSampler(model)
+    row_t = [float(t) for t in temperatures for _ in seeds]
+    row_seed = [int(s) for _ in temperatures for s in seeds]
+    texts: list[str] = []
+    surprise: list[np.ndarray] = []
+    for prompt in prompts:
+        rows, probs = fast.sample_batch(prompt, length, row_t, row_seed, truncation)
+        texts += rows
+        surprise.append(np.mean(-np.log(probs), axis=1))
+    return Sweep(
+        texts=texts,
+        temperature=np.array(row_t * len(prompts)),
+        seed=np.array(row_seed * len(prompts)),
+        prompt=[p for p in prompts for _ in row_t],
+        surprise=np.concatenate(surprise),
+        truncation=truncation or Truncation(),
+    )
 
 
 class PromptState(NamedTuple):
@@ -567,6 +646,7 @@ class Continuation:
         logits: the logits before each choice, shape ``(L, V)``, float32.
         states: the LSTM state before each choice, shape ``(L, 2, layers, hidden)`` (``h`` then ``c``).
         recomputed: how many LSTM steps this continuation cost (the rest was reused).
+        truncation: the top-k / top-p / min-p knobs it was generated with.
     """
 
     text: str
@@ -577,6 +657,7 @@ class Continuation:
     logits: np.ndarray
     states: np.ndarray
     recomputed: int
+    truncation: Truncation = Truncation()
 
 
 class FastSampler:
@@ -670,12 +751,15 @@ class FastSampler:
         temperature: float,
         seed: int = 0,
         previous: Continuation | None = None,
+        truncation: Truncation | None = None,
     ) -> Continuation:
         """Generate ``length`` characters after ``prompt`` (a text or a cached :meth:`prompt_state`).
 
         If ``previous`` was generated after the same prompt state with the same seed, its steps are
-        reused up to the first choice that differs at the new temperature; only the rest is run.
+        reused up to the first choice that differs at the new temperature or ``truncation``; only
+        the rest is run.
         """
+        truncation = truncation or Truncation()
         t = check_temperature(temperature)
         length = _check_length(length)
         state = self._state(prompt)
@@ -695,7 +779,7 @@ class FastSampler:
         ):
             # states[k] and logits[k] depend only on ids[:k]: they stay right up to the first flip.
             n = min(length, len(previous.ids))
-            new = _choose(previous.logits[:n].astype(np.float64), t, noise[:n])
+            new = _choose(previous.logits[:n].astype(np.float64), t, noise[:n], truncation)
             differ = np.flatnonzero(new != previous.ids[:n])
             first = int(differ[0]) if differ.size else n  # the first step that chooses differently
             start = min(first + 1, n)  # steps 0 .. start-1 are complete without running the LSTM
@@ -709,7 +793,7 @@ class FastSampler:
         for k in range(start, length):
             logits[k] = logits_next[0]
             states[k, 0], states[k, 1] = h[:, 0], c[:, 0]
-            ids[k] = _choose(logits[k : k + 1].astype(np.float64), t, noise[k : k + 1])[0]
+            ids[k] = _choose(logits[k : k + 1].astype(np.float64), t, noise[k : k + 1], truncation)[0]
             if k + 1 < length:
                 logits_next = self.step(ids[k : k + 1], h, c)
         return Continuation(
@@ -721,13 +805,19 @@ class FastSampler:
             logits=logits,
             states=states,
             recomputed=length - start,
+            truncation=truncation,
         )
 
     def sample(
-        self, prompt: str | PromptState, length: int, temperature: float, seed: int | np.random.Generator = 0
+        self,
+        prompt: str | PromptState,
+        length: int,
+        temperature: float,
+        seed: int | np.random.Generator = 0,
+        truncation: Truncation | None = None,
     ) -> tuple[str, np.ndarray]:
         """``(text, probs)``, as :func:`sample` with ``return_probs=True``."""
-        result = self.continuation(prompt, length, temperature, seed)
+        result = self.continuation(prompt, length, temperature, seed, truncation=truncation)
         return result.text, result.probs
 
     # -- many texts at once --------------------------------------------------------------------
@@ -738,6 +828,7 @@ class FastSampler:
         length: int,
         temperatures: Sequence[float],
         seed: int | Sequence[int] = 0,
+        truncation: Truncation | None = None,
     ) -> tuple[list[str], np.ndarray]:
         """All rows in one pass: see :func:`sample_many`."""
         ts = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
@@ -758,7 +849,7 @@ class FastSampler:
         logits = np.empty((b, length, self.vocab.size), np.float32)
         for k in range(length):
             logits[:, k] = z
-            ids[:, k] = _choose(z.astype(np.float64), ts, noise[k])
+            ids[:, k] = _choose(z.astype(np.float64), ts, noise[k], truncation)
             if k + 1 < length:
                 z = self.step(ids[:, k], h, c)
         return [self.vocab.decode(row) for row in ids], _model_probs(logits, ids)

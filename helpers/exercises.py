@@ -6,8 +6,8 @@ mistake (dividing probabilities instead of logits, forgetting to subtract the ma
 T = 0, …), not just "wrong". An unwritten exercise (``raise NotImplementedError()``) is rejected
 with a reminder to write it.
 
-The reference answers are the tested functions in :mod:`helpers.softmax` and
-:mod:`helpers.sampling`.
+The reference answers are the tested functions in :mod:`helpers.softmax`, :mod:`helpers.sampling`
+and :mod:`helpers.metrics`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ __all__ = [
     "distinct_n",
     "crossing_temperature",
     "nll_at_temperature",
+    "top_p_filter",
+    "min_p_filter",
+    "nucleus_size",
 ]
 
 
@@ -721,3 +724,133 @@ def nll_at_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> No
             raise _fail(f"at T = {t} you get the T = 1 value: divide the logits by T before the softmax.")
         raise _fail(f"at T = {t} expected {want:.5f} nats, got {got_f:.5f}.")
     _passed("NLL at temperature T: the quantity temperature scaling minimises.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 6
+# ---------------------------------------------------------------------------------------------
+
+_TRUNCATION_CASES = [
+    np.array([2.0, 1.0, 0.5, 0.0, -1.0, -3.0]),
+    np.array([-1.0, 3.0, 0.0, 2.5, 1.0]),  # not sorted: the ranking is not the index order
+    np.array([0.0, 0.0, 0.0, 0.0]),  # uniform
+    np.array([5.0, 0.0, -0.5, -np.inf, 0.2]),  # confident, with a forbidden token
+]
+
+
+def _kept_by(fn: Callable[..., Any], z: np.ndarray, value: float, name: str) -> np.ndarray:
+    out = _as_array(_call(fn, z.copy(), value), name)
+    if out.shape != z.shape:
+        raise _fail(f"{name} should return one value per token (shape {z.shape}), got shape {out.shape}.")
+    if np.isnan(out).any():
+        raise _fail(f"{name} returned NaN: set the cut logits to -np.inf, not NaN.")
+    finite = np.isfinite(out)
+    if finite.all() and np.all((out >= 0) & (out <= 1)) and not np.allclose(out, z):
+        if math.isclose(out.sum(), 1.0, rel_tol=1e-6) or (out == 0).any():
+            raise _fail(f"{name} returned probabilities; return the logits, with the cut ones set to -np.inf.")
+    if not np.allclose(out[finite], z[finite]):
+        raise _fail(f"{name} changed the logits it kept: leave survivors unchanged, set only the cut ones to -np.inf.")
+    return finite
+
+
+def top_p_filter(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits, p) -> logits with the tokens outside the nucleus at -inf`` against
+    :func:`helpers.sampling.top_p`."""
+    from . import sampling
+
+    for z in _TRUNCATION_CASES:
+        probs = _reference.softmax_with_temperature(z)
+        order = np.argsort(-z, kind="stable")
+        for p in (0.3, 0.5, 0.75, 0.9, 1.0):
+            want = np.isfinite(sampling.top_p(z, p))
+            got = _kept_by(fn, z, p, "top_p_filter")
+            if np.array_equal(got, want):
+                continue
+            cum = probs[order].cumsum()
+            strict = np.zeros_like(want)
+            strict[order[: max(1, int((cum <= p + 1e-12).sum()))]] = True  # stops before the token that crosses p
+            by_index = np.zeros_like(want)
+            by_index[: int((probs.cumsum() - probs < p).sum())] = True
+            if np.array_equal(got, strict) and not np.array_equal(strict, want):
+                raise _fail(
+                    f"for logits {z.tolist()} and p = {p}: you stop *before* the token that pushes the total past "
+                    "p. The nucleus is the smallest set that *reaches* p: keep a token while the mass ranked above "
+                    "it is still below p (so the token that crosses p is kept)."
+                )
+            if np.array_equal(got, by_index) and not np.array_equal(by_index, want):
+                raise _fail(
+                    f"for logits {z.tolist()} and p = {p}: you added up the tokens in index order. Sort them by "
+                    "probability first (np.argsort(-probs)), most likely first."
+                )
+            if np.array_equal(got, np.isfinite(z) & (probs >= p)) and not got.sum() == want.sum():
+                raise _fail(
+                    f"for logits {z.tolist()} and p = {p}: you kept tokens whose own probability is >= p. Top-p "
+                    "adds probabilities up: keep the most likely tokens until their *total* reaches p."
+                )
+            raise _fail(
+                f"for logits {z.tolist()} and p = {p} expected to keep tokens {np.flatnonzero(want).tolist()}, "
+                f"you kept {np.flatnonzero(got).tolist()}. Steps: probabilities = softmax(logits); sort them "
+                "(largest first); cumulative sum; keep a token while the mass before it is < p."
+            )
+    _passed("top-p keeps the smallest set of most likely tokens whose total reaches p.")
+
+
+def min_p_filter(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits, min_p) -> logits with tokens below min_p x the top probability at -inf``
+    against :func:`helpers.sampling.min_p`."""
+    from . import sampling
+
+    for z in _TRUNCATION_CASES:
+        probs = _reference.softmax_with_temperature(z)
+        for m in (0.0, 0.05, 0.2, 0.5, 0.9):
+            want = np.isfinite(sampling.min_p(z, m))
+            got = _kept_by(fn, z, m, "min_p_filter")
+            if np.array_equal(got, want):
+                continue
+            if np.array_equal(got, np.isfinite(z) & (probs >= m)):
+                raise _fail(
+                    f"for logits {z.tolist()} and min_p = {m}: you compared each probability with min_p itself. "
+                    "min-p is relative: keep p_i >= min_p * (the largest probability). That is why 0.05 is a usual "
+                    "value and 0.9 is nearly greedy."
+                )
+            if np.array_equal(got, np.isfinite(z) & (z >= m * z.max())):
+                raise _fail(
+                    f"for logits {z.tolist()} and min_p = {m}: you multiplied the *logits* by min_p. Compare "
+                    "probabilities (softmax first), or in logits: z_i >= max(z) + log(min_p)."
+                )
+            raise _fail(
+                f"for logits {z.tolist()} and min_p = {m} expected to keep tokens {np.flatnonzero(want).tolist()}, "
+                f"you kept {np.flatnonzero(got).tolist()}."
+            )
+    _passed("min-p keeps what is at least min_p times as likely as the top token: few when the model is sure.")
+
+
+def nucleus_size(fn: Callable[[np.ndarray, float, float, bool], Any]) -> None:
+    """Check ``fn(logits, T, p, temperature_last) -> how many tokens top-p keeps`` against
+    :func:`helpers.sampling.truncation_mask`."""
+    from . import sampling
+
+    z = np.array([3.0, 2.0, 1.5, 1.0, 0.0, -0.5, -1.0, -2.0])
+    for t in (0.5, 1.0, 2.0, 4.0):
+        for last in (False, True):
+            want = int(sampling.truncation_mask(z, t, top_p=0.9, temperature_last=last).sum())
+            got = _as_index(_call(fn, z.copy(), t, 0.9, last))
+            if got == want:
+                continue
+            other = int(sampling.truncation_mask(z, t, top_p=0.9, temperature_last=not last).sum())
+            at_one = int(sampling.truncation_mask(z, 1.0, top_p=0.9).sum())
+            if got == at_one and not last:
+                raise _fail(
+                    f"at T = {t} with temperature first you return {got}, the size at T = 1. With temperature "
+                    "first the nucleus is computed from softmax(logits / T): divide before you add up."
+                )
+            if got == other:
+                raise _fail(
+                    f"at T = {t} you have the two orders swapped: temperature_last={last} should give {want}. "
+                    "Temperature last means the filter sees the model's own softmax(logits)."
+                )
+            inverse = int(sampling.truncation_mask(z * t, 1.0, top_p=0.9).sum())
+            if got == inverse:
+                raise _fail(f"at T = {t}: divide the logits by T, do not multiply.")
+            raise _fail(f"at T = {t}, temperature_last={last}: expected {want} tokens, got {got}.")
+    _passed("with temperature first, a hot T widens the nucleus; with temperature last, T cannot change it.")

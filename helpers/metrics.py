@@ -28,6 +28,8 @@ __all__ = [
     "novelty_split",
     "char_novelty",
     "form_score",
+    "measure",
+    "measure_all",
     "spearman_with_ci",
     "first_crossing",
     "nll_at_temperature",
@@ -287,6 +289,36 @@ def form_score(text: str) -> float:
         )
 
     return sum(map(well_formed, complete)) / len(complete)
+
+
+def measure(text: str, training_text: str) -> dict[str, float]:
+    """Every text measurement of lessons 5 and 6 for one ``text``, as a dict of floats.
+
+    Keys: ``"distinct 4-grams"``, ``"loop length"`` (characters covered by a final loop, 0 if none),
+    ``"invented words"``, ``"novelty (word 3-grams)"``, ``"recombined"`` and ``"invented 3-grams"``
+    (the two parts of novelty), ``"character novelty (12-grams)"`` and ``"form"``. Shares are in
+    ``[0, 1]``; ``nan`` where a text is too short for a measurement (see each function).
+    """
+    recombined, invented = novelty_split(text, training_text, 3)
+    loop = repeating_loop(text)
+    return {
+        "distinct 4-grams": distinct_n(text, 4),
+        "loop length": float(loop[1]) if loop else 0.0,
+        "invented words": invented_word_rate(text, training_text),
+        "novelty (word 3-grams)": novelty(text, training_text, 3),
+        "recombined": recombined,
+        "invented 3-grams": invented,
+        "character novelty (12-grams)": char_novelty(text, training_text, 12),
+        "form": form_score(text),
+    }
+
+
+def measure_all(texts: list[str], training_text: str) -> dict[str, np.ndarray]:
+    """:func:`measure` for many texts: one float64 array of shape ``(len(texts),)`` per key."""
+    if not texts:
+        raise ValueError("give at least one text to measure")
+    rows = [measure(t, training_text) for t in texts]
+    return {key: np.array([row[key] for row in rows], dtype=np.float64) for key in rows[0]}
 
 
 def spearman_with_ci(

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .data import printable
 from .metrics import ChiSquareResult, chi_square_test
-from .sampling import sample_inverse_cdf
+from .sampling import Truncation, sample_inverse_cdf
 from .softmax import entropy, perplexity, softmax_with_temperature
 
 __all__ = [
@@ -44,7 +44,12 @@ __all__ = [
     "colored_text_html",
     "samples_table_html",
     "metric_vs_temperature",
+    "TruncationView",
+    "truncation_view",
+    "truncation_bars",
+    "TruncationBars",
     "MODEL_COLOR",
+    "CUT_COLOR",
     "TEMPERED_COLOR",
     "SAMPLE_COLOR",
 ]
@@ -52,6 +57,7 @@ __all__ = [
 MODEL_COLOR = "#9aa5b1"  # the model's own distribution (T = 1), drawn faint
 TEMPERED_COLOR = "#d9480f"  # the distribution at the chosen temperature
 SAMPLE_COLOR = "#1c7ed6"  # empirical frequencies of draws
+CUT_COLOR = "#ced4da"  # tokens removed by top-k / top-p / min-p (drawn hatched)
 
 
 def figure_summary(fig: Figure) -> str:
@@ -390,3 +396,134 @@ def metric_vs_temperature(
     if reference is not None:
         ax.axhline(reference, color="gray", ls="--", lw=1, label=reference_label)
     ax.set_xlabel("temperature T")
+
+
+@dataclass(frozen=True)
+class TruncationView:
+    """What a chart of a truncated distribution shows, for the ``top`` most likely characters.
+
+    Attributes:
+        labels: the characters, most likely first (shape ``(top,)``).
+        final: probability of each in the distribution actually sampled from (0 if cut).
+        untruncated: its probability at the same ``T`` without truncation.
+        kept: whether it survived, bool array of shape ``(top,)``.
+        kept_count: how many of all ``V`` characters survived.
+        vocab_size: ``V``.
+        kept_mass: the share of the model's own (``T = 1``) probability the survivors hold.
+        entropy_bits: entropy of the final distribution, in bits.
+    """
+
+    labels: tuple[str, ...]
+    final: NDArray[np.float64]
+    untruncated: NDArray[np.float64]
+    kept: NDArray[np.bool_]
+    kept_count: int
+    vocab_size: int
+    kept_mass: float
+    entropy_bits: float
+
+
+def truncation_view(
+    logits: ArrayLike, chars: Sequence[str], temperature: float, truncation: Truncation, top: int = 20
+) -> TruncationView:
+    """The ``top`` most likely characters of ``logits`` (shape ``(V,)``) at ``temperature``, before
+    and after ``truncation``. Their order is the model's ranking, the same at every ``T``."""
+    from .softmax import check_logits, check_temperature
+
+    z = check_logits(logits)
+    t = check_temperature(temperature)
+    if z.ndim != 1 or len(chars) != z.size:
+        raise ValueError(f"need one logit per character: got {z.shape} logits, {len(chars)} chars")
+    keep = truncation.mask(z, t)
+    final = softmax_with_temperature(np.where(keep, z, -np.inf), t)
+    order = np.argsort(-z, kind="stable")[: min(top, z.size)]
+    return TruncationView(
+        labels=tuple(printable(chars[i]) for i in order),
+        final=final[order],
+        untruncated=softmax_with_temperature(z, t)[order],
+        kept=keep[order],
+        kept_count=int(keep.sum()),
+        vocab_size=int(z.size),
+        kept_mass=float(softmax_with_temperature(z, 1.0)[keep].sum()),
+        entropy_bits=float(entropy(final, unit="bits")),
+    )
+
+
+def truncation_bars(ax: Axes, view: TruncationView, *, title: str | None = None) -> BarContainer:
+    """Solid bars for the survivors (their final, renormalised probability) and hatched grey
+    outlines for the cut characters (the probability they would have had without truncation).
+    Returns the survivors' bars."""
+    x = np.arange(len(view.labels))
+    cut = ~view.kept
+    if cut.any():
+        ax.bar(x[cut], view.untruncated[cut], width=0.7, color=CUT_COLOR, edgecolor="#868e96", hatch="///",
+               linewidth=0.6, label="cut (its probability without truncation)")
+    bars = ax.bar(x[view.kept], view.final[view.kept], width=0.7, color=TEMPERED_COLOR, label="kept (renormalised)")
+    ax.set_xticks(x, view.labels)
+    ax.set_ylim(0, 1.2)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_ylabel("probability")
+    ax.set_xlabel(f"next character (the {len(view.labels)} most likely, in the model's order)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper right", frameon=False, ncols=2)
+    return bars
+
+
+class TruncationBars:
+    """:func:`truncation_bars` that redraws in milliseconds as the knobs move (as :class:`TemperatureBars`).
+
+    :meth:`show_logits` draws the axes, labels and legend for a new distribution once and keeps the
+    pixels; :meth:`render` sets the heights of the kept and cut bars and the title and draws only
+    them. The characters keep their places (the model's ranking does not depend on the knobs).
+    """
+
+    def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top: int = 20) -> None:
+        self.top = top
+        self.figure = Figure(figsize=figsize, dpi=100)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_subplot()
+        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
+        self._logits: NDArray[np.float64] | None = None
+        self._chars: Sequence[str] = ()
+        self._artists: list = []
+        self._background = None
+        self.view: TruncationView | None = None
+
+    def show_logits(self, logits: ArrayLike, chars: Sequence[str]) -> None:
+        """Draw the fixed parts for a new distribution (``logits`` of shape ``(V,)``)."""
+        self._logits = np.asarray(logits, dtype=np.float64)
+        self._chars = list(chars)
+        view = truncation_view(self._logits, self._chars, 1.0, Truncation(), self.top)
+        self.ax.clear()
+        everything = TruncationView(view.labels, view.final, view.untruncated, np.arange(len(view.labels)) % 2 == 0,
+                                    0, view.vocab_size, 1.0, 0.0)  # one kept and one cut bar per slot for the legend
+        truncation_bars(self.ax, everything, title=" ")
+        self.ax.title.set_fontsize(10)
+        self._cut, self._kept = self.ax.containers[-2], self.ax.containers[-1]
+        x = np.arange(len(view.labels))
+        for container in (self._cut, self._kept):
+            container.remove()
+        self._cut = self.ax.bar(x, np.zeros(x.size), width=0.7, color=CUT_COLOR, edgecolor="#868e96", hatch="///", linewidth=0.6)
+        self._kept = self.ax.bar(x, np.zeros(x.size), width=0.7, color=TEMPERED_COLOR)
+        self._artists = [*self._cut, *self._kept, self.ax.title]
+        for artist in self._artists:
+            artist.set_animated(True)
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def render(self, temperature: float, truncation: Truncation, title: str) -> bytes:
+        """PNG bytes of the chart for these knobs (after :meth:`show_logits`)."""
+        if self._logits is None or self._background is None:
+            raise RuntimeError("call show_logits() before render()")
+        self.view = view = truncation_view(self._logits, self._chars, temperature, truncation, self.top)
+        self.canvas.restore_region(self._background)
+        for kept_bar, cut_bar, kept, final, before in zip(self._kept, self._cut, view.kept, view.final, view.untruncated):
+            kept_bar.set_height(final)
+            kept_bar.set_visible(bool(kept))
+            cut_bar.set_height(before)
+            cut_bar.set_visible(not kept)
+        self.ax.title.set_text(title)
+        for artist in self._artists:
+            self.ax.draw_artist(artist)
+        return _png_from_canvas(self.canvas)

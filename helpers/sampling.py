@@ -8,11 +8,20 @@ Shapes: a distribution is a 1-D array of shape ``(V,)``; indices are ints in ``[
 Common random numbers: :func:`sample_gumbel_max` takes its Gumbel noise as an argument. Draw the
 noise once and reuse it at many temperatures, and the choice changes only where the temperature
 really changes the outcome — the basis of text that morphs smoothly as a slider moves.
+
+Truncation (lesson 6): :func:`top_k`, :func:`top_p` (nucleus) and :func:`min_p` take logits of shape
+``(..., V)`` and return them with the cut entries set to ``-inf`` (a forbidden token, see
+:mod:`helpers.softmax`). :func:`truncation_mask` combines them with a temperature, applied before
+the filters ("temperature first", as in Hugging Face transformers) or after them ("temperature
+last", as in llama.cpp). Dividing by ``T`` never changes the ranking, so the order decides only
+*which tokens survive*; the final distribution is ``softmax(logits[kept] / T)`` either way.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,6 +38,16 @@ __all__ = [
     "sample",
     "choices_across_temperatures",
     "draw_counts",
+    "check_top_k",
+    "check_top_p",
+    "check_min_p",
+    "top_k",
+    "top_p",
+    "min_p",
+    "Truncation",
+    "truncation_mask",
+    "truncate",
+    "truncated_softmax",
 ]
 
 
@@ -167,3 +186,253 @@ def draw_counts(
         raise ValueError(f"n must be a non-negative int, got {n!r}")
     draws = sample_multinomial(p, seed, size=int(n))
     return np.bincount(np.atleast_1d(draws), minlength=p.size).astype(np.int64)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Truncation: top-k, top-p (nucleus) and min-p
+# ---------------------------------------------------------------------------------------------
+
+
+def check_top_k(k: int) -> int:
+    """Return ``k`` as an int, or raise ``ValueError``: top-k needs a whole number ``k >= 1``."""
+    if isinstance(k, bool) or not isinstance(k, Integral):
+        raise ValueError(
+            f"top_k must be a whole number >= 1 (how many of the most likely tokens to keep), "
+            f"got {k!r}. Use None to switch top-k off."
+        )
+    if k < 1:
+        raise ValueError(
+            f"top_k must be >= 1, got {int(k)}: keeping no token leaves nothing to sample. "
+            "Use None to switch top-k off (some tools use 0 or -1 for that; this course uses None)."
+        )
+    return int(k)
+
+
+def _check_fraction(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"{name} must be a number, got {value!r}. Use None to switch {name} off.")
+    v = float(value)
+    if math.isnan(v):
+        raise ValueError(f"{name} is NaN; it must be a number. Use None to switch {name} off.")
+    return v
+
+
+def check_top_p(p: float) -> float:
+    """Return ``p`` as a float, or raise ``ValueError``: top-p needs ``0 < p <= 1``."""
+    v = _check_fraction(p, "top_p")
+    if not 0.0 < v <= 1.0:
+        raise ValueError(
+            f"top_p must be in (0, 1], got {v}: it is the share of probability mass to keep "
+            "(0.9 keeps the most likely tokens until they hold 90 %; 1 keeps everything)."
+        )
+    return v
+
+
+def check_min_p(p: float) -> float:
+    """Return ``p`` as a float, or raise ``ValueError``: min-p needs ``0 <= p < 1``."""
+    v = _check_fraction(p, "min_p")
+    if not 0.0 <= v < 1.0:
+        raise ValueError(
+            f"min_p must be in [0, 1), got {v}: it keeps the tokens whose probability is at least "
+            "min_p times the top token's. Usual values are 0.01 to 0.2; a top-p-like value such as "
+            "0.9 already makes sampling nearly greedy, and 1 would keep only the top token."
+        )
+    return v
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """A set of truncation knobs, checked once.
+
+    Attributes:
+        top_k: keep the ``k`` most likely tokens, or ``None`` (off).
+        top_p: keep the smallest set of most likely tokens holding at least ``p`` of the
+            probability, or ``None`` (off).
+        min_p: keep the tokens with probability ``>= min_p * (top probability)``, or ``None`` (off).
+        temperature_last: ``False`` (temperature first): the filters see ``softmax(logits / T)``;
+            ``True``: they see the model's own ``softmax(logits)`` and ``T`` only reshapes what
+            survived.
+
+    The filters run in the order top-k, top-p, min-p, each on what the previous one kept.
+    """
+
+    top_k: int | None = None
+    top_p: float | None = None
+    min_p: float | None = None
+    temperature_last: bool = False
+
+    def __post_init__(self) -> None:
+        if self.top_k is not None:
+            object.__setattr__(self, "top_k", check_top_k(self.top_k))
+        if self.top_p is not None:
+            object.__setattr__(self, "top_p", check_top_p(self.top_p))
+        if self.min_p is not None:
+            object.__setattr__(self, "min_p", check_min_p(self.min_p))
+        if not isinstance(self.temperature_last, (bool, np.bool_)):
+            raise ValueError(f"temperature_last must be True or False, got {self.temperature_last!r}")
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter can cut a token (``top_p=1`` and ``min_p=0`` cut nothing)."""
+        return self.top_k is not None or (self.top_p is not None and self.top_p < 1.0) or bool(self.min_p)
+
+    def describe(self) -> str:
+        """A short label such as ``"top-k 40, top-p 0.95, temperature last"``."""
+        parts = [f"top-k {self.top_k}"] if self.top_k is not None else []
+        parts += [f"top-p {self.top_p:g}"] if self.top_p is not None else []
+        parts += [f"min-p {self.min_p:g}"] if self.min_p is not None else []
+        if not parts:
+            return "no truncation"
+        return ", ".join(parts) + (", temperature last" if self.temperature_last else ", temperature first")
+
+    def mask(self, logits: NDArray[np.float64], temperature: float | NDArray[np.float64] = 1.0) -> NDArray[np.bool_]:
+        """Which tokens survive: a bool array of the shape of ``logits`` ``(..., V)``.
+
+        ``temperature`` is a checked scalar or an array broadcasting against ``logits[..., :1]``
+        (one temperature per row); ``logits`` must already be checked float64 (see
+        :func:`truncation_mask` for the public, checked version).
+        """
+        z = logits
+        keep = np.isfinite(z)
+        if not self.active:
+            return keep
+        t = 1.0 if self.temperature_last else (temperature if np.ndim(temperature) == 0 else np.asarray(temperature, np.float64))
+        order = np.argsort(-z, axis=-1, kind="stable")  # the ranking at every 0 < T < inf
+        if self.top_k is not None and self.top_k < z.shape[-1]:
+            top = np.zeros_like(keep)
+            np.put_along_axis(top, order[..., : self.top_k], True, axis=-1)
+            keep &= top
+        if self.top_p is not None and self.top_p < 1.0:
+            probs = _tempered(np.where(keep, z, -np.inf), t)
+            ranked = np.take_along_axis(probs, order, axis=-1)
+            before = np.cumsum(ranked, axis=-1) - ranked  # mass of the tokens ranked above
+            nucleus = np.empty_like(keep)
+            np.put_along_axis(nucleus, order, before < self.top_p, axis=-1)
+            keep &= nucleus
+        if self.min_p:
+            zk = np.where(keep, z, -np.inf)
+            # p_i >= min_p * p_max  <=>  z_i / T >= z_max / T + log(min_p): exact in log space.
+            with np.errstate(invalid="ignore"):
+                threshold = zk.max(axis=-1, keepdims=True) + t * math.log(self.min_p)
+            keep &= zk >= threshold
+        return keep
+
+
+def _tempered(z: NDArray[np.float64], t: float | NDArray[np.float64]) -> NDArray[np.float64]:
+    """``softmax(z / t)`` along the last axis with ``t`` a scalar or per row (0 and inf allowed)."""
+    top = z.max(axis=-1, keepdims=True)
+    if np.ndim(t) == 0:  # one temperature: the hot path of a live slider
+        t = float(t)
+        if t == 0.0:
+            weights = (z == top).astype(np.float64)
+        elif math.isinf(t):
+            weights = np.isfinite(z).astype(np.float64)
+        else:
+            weights = np.exp((z - top) / t)
+        return weights / weights.sum(axis=-1, keepdims=True)
+    t = np.broadcast_to(np.asarray(t, dtype=np.float64), top.shape)
+    finite_t = np.where((t == 0) | np.isinf(t), 1.0, t)
+    with np.errstate(invalid="ignore"):
+        weights = np.exp((z - top) / finite_t)
+    weights = np.where(t == 0, (z == top).astype(np.float64), weights)
+    weights = np.where(np.isinf(t), np.isfinite(z).astype(np.float64), weights)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def truncation_mask(
+    logits: ArrayLike,
+    temperature: float = 1.0,
+    *,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    temperature_last: bool = False,
+) -> NDArray[np.bool_]:
+    """Which tokens survive truncation at ``temperature``: bool array of shape ``(..., V)``.
+
+    Args:
+        logits: scores of shape ``(..., V)``; ``-inf`` entries never survive.
+        temperature: ``>= 0``. With ``temperature_last=False`` the filters judge
+            ``softmax(logits / T)``, so ``T`` changes what top-p and min-p keep; with ``True`` they
+            judge ``softmax(logits)`` and ``T`` changes nothing here.
+        top_k, top_p, min_p, temperature_last: see :class:`Truncation`.
+
+    At least one token always survives: the most likely one passes every filter. Ties are broken
+    by position (the lower index ranks first), so top-k keeps exactly ``min(k, finite tokens)``.
+    At ``T = 0`` (temperature first) top-p and min-p keep only the top token; at ``T = inf`` top-p
+    keeps tokens in the order of the logits and min-p keeps every finite token.
+    """
+    t = check_temperature(temperature)
+    z = check_logits(logits)
+    return Truncation(top_k, top_p, min_p, temperature_last).mask(z, t)
+
+
+def truncate(
+    logits: ArrayLike,
+    temperature: float = 1.0,
+    *,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    temperature_last: bool = False,
+) -> NDArray[np.float64]:
+    """``logits`` (shape ``(..., V)``, *not* divided by ``T``) with the cut entries at ``-inf``.
+
+    Feed the result to :func:`helpers.softmax.softmax_with_temperature` with the same ``T``
+    (that is :func:`truncated_softmax`) or to :func:`sample_gumbel_max`.
+    """
+    z = check_logits(logits)
+    keep = truncation_mask(z, temperature, top_k=top_k, top_p=top_p, min_p=min_p, temperature_last=temperature_last)
+    return np.where(keep, z, -np.inf)
+
+
+def truncated_softmax(
+    logits: ArrayLike,
+    temperature: float = 1.0,
+    *,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    temperature_last: bool = False,
+) -> NDArray[np.float64]:
+    """The distribution actually sampled from: ``softmax(truncate(logits, T, ...) / T)``, shape ``(..., V)``.
+
+    The cut tokens have probability exactly 0; the survivors share all the mass (renormalised).
+    """
+    kept = truncate(logits, temperature, top_k=top_k, top_p=top_p, min_p=min_p, temperature_last=temperature_last)
+    return softmax_with_temperature(kept, temperature)
+
+
+def top_k(logits: ArrayLike, k: int) -> NDArray[np.float64]:
+    """Keep the ``k`` largest logits (shape ``(..., V)``); the rest become ``-inf``.
+
+    Exactly ``min(k, number of finite logits)`` entries stay finite: a tie at the boundary goes to
+    the lower index. (Hugging Face transformers instead keeps every token tied with the k-th, so it
+    may keep more than ``k``.) Dividing by any ``T > 0`` keeps the ranking, so top-k keeps the
+    same tokens whether temperature comes first or last.
+    """
+    return truncate(logits, 1.0, top_k=check_top_k(k))
+
+
+def top_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
+    """Nucleus truncation: keep the smallest set of most likely tokens whose probability
+    (``softmax(logits)``) sums to at least ``p``; the rest become ``-inf``. Shape ``(..., V)``.
+
+    A token is kept when the mass of the tokens ranked above it is below ``p``, so the top token is
+    always kept and ``p = 1`` keeps every finite token. Ties are ranked by position (lower index
+    first); sums are compared in float64, so a boundary that ties ``p`` exactly is decided by
+    rounding.
+    """
+    return truncate(logits, 1.0, top_p=check_top_p(p))
+
+
+def min_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
+    """Keep the tokens whose probability is at least ``p`` times the top token's; the rest become
+    ``-inf``. Shape ``(..., V)``.
+
+    In logits: keep ``z_i >= max(z) + log(p)``, so no softmax is needed and the test is exact.
+    ``p = 0`` keeps every finite token. Unlike top-p the cut-off follows the model's confidence: a
+    confident step keeps few tokens, an uncertain one many.
+    """
+    return truncate(logits, 1.0, min_p=check_min_p(p))

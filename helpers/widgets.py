@@ -32,8 +32,9 @@ from .plots import (
     figure_to_png,
     histogram_vs_exact,
     sampling_view,
+    TruncationBars,
 )
-from .sampling import as_generator
+from .sampling import Truncation, as_generator
 from .softmax import entropy, softmax_with_temperature
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "TrainingMonitor",
     "SampleExplorer",
     "TemperatureDashboard",
+    "TruncationDashboard",
 ]
 
 
@@ -545,4 +547,136 @@ class TemperatureDashboard:
             + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>"
             + self.output.value
         )
+        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=still)
+
+
+TOP_K_STOPS = (0, 1, 2, 3, 5, 10, 20, 40)  # 0 = off (the slider cannot hold None)
+TOP_P_STOPS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+MIN_P_STOPS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
+
+
+def _stops_slider(description: str, stops: Sequence, value: object, off: object) -> widgets.SelectionSlider:
+    options = [("off" if s == off else f"{s:g}", s) for s in stops]
+    return widgets.SelectionSlider(
+        options=options, value=value, description=description, continuous_update=True,
+        style={"description_width": "initial"}, layout=widgets.Layout(width="100%", max_width="560px"),
+    )
+
+
+class TruncationDashboard:
+    """The lesson-6 dashboard: temperature, top-k, top-p, min-p and their order, all at once.
+
+    Shows the distribution of the character after the prompt as the sampler sees it: the survivors
+    as solid bars with their final (renormalised) probability, the cut characters as hatched grey
+    outlines at the probability they would have had; a status line (how many characters survive,
+    the share of the model's own probability they hold, the entropy); and a continuation sampled
+    with every knob at every step, shaded by the model's own (``T = 1``) probability. The noise is
+    shared, so moving any knob changes the text only from the first choice that flips, and the text
+    equals :func:`helpers.char_lstm.sample` with the same knobs (tests check this).
+
+    Args:
+        model: a :class:`helpers.char_lstm.CharLSTM`.
+        prompt, temperature, top_k, top_p, min_p, temperature_last, length, seed: initial values
+            (``top_k=None``, ``top_p=1`` and ``min_p=0`` are "off").
+    """
+
+    description = "Truncation dashboard"
+
+    def __init__(
+        self,
+        model: object,
+        prompt: str = "ROMEO:\nI will ",
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float = 1.0,
+        min_p: float = 0.0,
+        temperature_last: bool = False,
+        length: int = 300,
+        seed: int = 0,
+    ) -> None:
+        from .char_lstm import FastSampler  # torch is only needed by the model's widgets
+
+        Truncation(top_k, top_p, min_p, temperature_last)  # bad initial values raise clear errors here
+        for name, value, stops in (("top_k", top_k or 0, TOP_K_STOPS), ("top_p", top_p, TOP_P_STOPS), ("min_p", min_p, MIN_P_STOPS)):
+            if value not in stops:
+                raise ValueError(f"{name}={value!r} is not a stop of the {name} slider; choose one of {stops}")
+        self.sampler = FastSampler(model)
+        width = widgets.Layout(width="100%", max_width="560px")
+        self.prompt = widgets.Textarea(value=prompt, description="prompt", continuous_update=False,
+                                       layout=widgets.Layout(width="100%", max_width="560px", height="4.5em"))
+        self.temperature = temperature_slider(temperature, max_temperature=3.0)
+        self.temperature.layout = width
+        self.top_k = _stops_slider("top-k", TOP_K_STOPS, top_k or 0, 0)
+        self.top_p = _stops_slider("top-p", TOP_P_STOPS, top_p, 1.0)
+        self.min_p = _stops_slider("min-p", MIN_P_STOPS, min_p, 0.0)
+        self.order = widgets.ToggleButtons(
+            options=[("temperature first (transformers, vLLM)", False), ("temperature last (llama.cpp)", True)],
+            value=temperature_last, description="order", style={"description_width": "initial", "button_width": "auto"},
+        )
+        self.length = widgets.IntSlider(value=length, min=50, max=1000, step=50, description="length",
+                                        continuous_update=False, style={"description_width": "initial"})
+        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
+                                           layout=widgets.Layout(width="180px"))
+        self.error = widgets.HTML()
+        self.status = widgets.HTML()
+        self.chart = TruncationBars()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
+        self.output = widgets.HTML()
+        self.root = widgets.VBox([
+            self.prompt, self.temperature, self.top_k, self.top_p, self.min_p, self.order,
+            widgets.HBox([self.length, self.seed]), self.error, self.status, self.image, self.output,
+        ])
+        self.state = None
+        self.result = None  # the last Continuation
+        self.view = None  # the last TruncationView
+        self.prompt.observe(lambda _change: self.set_prompt(), names="value")
+        for control in (self.temperature, self.top_k, self.top_p, self.min_p, self.order, self.length, self.seed):
+            control.observe(lambda _change: self.update(), names="value")
+        self.sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error here
+        self.set_prompt()
+
+    @property
+    def truncation(self) -> Truncation:
+        """The knobs' current values."""
+        top_p = self.top_p.value if self.top_p.value < 1.0 else None
+        return Truncation(self.top_k.value or None, top_p, self.min_p.value or None, self.order.value)
+
+    def set_prompt(self) -> None:
+        """Read a new prompt through the model, then update; a bad prompt shows its error in red."""
+        try:
+            state = self.sampler.prompt_state(self.prompt.value)
+        except ValueError as err:
+            shown = f" Still showing the last valid prompt, {self.state.prompt!r}." if self.state is not None else ""
+            self.error.value = (f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}"
+                                f"{html.escape(shown)}</span>")
+            return
+        self.error.value = ""
+        self.state = state
+        self.result = None
+        self.chart.show_logits(state.logits, self.sampler.vocab.chars)
+        self.update()
+
+    def update(self) -> None:
+        """Redraw the chart and regenerate the text for the current knobs."""
+        if self.state is None:
+            return
+        t, truncation = self.temperature.value, self.truncation
+        self.result = self.sampler.continuation(self.state, int(self.length.value), t, int(self.seed.value),
+                                                previous=self.result, truncation=truncation)
+        self.image.value = self.chart.render(
+            t, truncation, f"Next character after {self.state.prompt[-15:]!r}: T = {_label(t)}, {truncation.describe()}"
+        )
+        self.view = view = self.chart.view
+        self.status.value = (
+            f"<b>{view.kept_count} of {view.vocab_size}</b> characters survive, holding "
+            f"<b>{view.kept_mass:.0%}</b> of the model's own probability · final entropy "
+            f"<b>{view.entropy_bits:.2f} bits</b> · the text below uses these knobs at every step "
+            f"(distinct 4-grams {distinct_ngram_fraction(self.result.text, 4):.0%})"
+        )
+        self.output.value = colored_text_html(self.result.text, self.result.probs)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        png = base64.b64encode(self.image.value).decode("ascii")
+        still = (self.status.value + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>"
+                 + self.output.value)
         return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=still)

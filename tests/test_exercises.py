@@ -311,3 +311,85 @@ def test_nll_at_temperature_checker(fn, hint, capsys):
     else:
         with pytest.raises(check.ExerciseFailed, match=hint):
             check.nll_at_temperature(fn)
+
+
+# --- lesson 6 ----------------------------------------------------------------------------------
+
+
+def _nucleus(z, p, t=1.0):
+    probs = softmax.softmax_with_temperature(z, t)
+    order = np.argsort(-z, kind="stable")
+    before = np.cumsum(probs[order]) - probs[order]
+    keep = np.zeros(z.size, bool)
+    keep[order[before < p]] = True
+    return keep
+
+
+def _stops_early(z, p):
+    probs = softmax.softmax_with_temperature(z)
+    order = np.argsort(-z, kind="stable")
+    keep = np.zeros(z.size, bool)
+    keep[order[: max(1, int((np.cumsum(probs[order]) <= p).sum()))]] = True
+    return np.where(keep, z, -np.inf)
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (sampling.top_p, None),
+        (lambda z, p: np.where(_nucleus(z, p), z, -np.inf), None),
+        (_stops_early, "reaches"),
+        (lambda z, p: np.where(np.arange(z.size) < (np.cumsum(softmax.softmax_with_temperature(z)) - softmax.softmax_with_temperature(z) < p).sum(), z, -np.inf), "index order"),
+        (lambda z, p: np.where(softmax.softmax_with_temperature(z) >= p, z, -np.inf), "own probability"),
+        (lambda z, p: softmax.softmax_with_temperature(np.where(_nucleus(z, p), z, -np.inf)), "returned probabilities"),
+        (lambda z, p: np.where(_nucleus(z, p), z, np.nan), "NaN"),
+        (lambda z, p: np.where(_nucleus(z, p), z - z.max(), -np.inf), "changed the logits"),
+        (stub, "not written yet"),
+    ],
+)
+def test_top_p_filter_checker(fn, hint, capsys):
+    if hint is None:
+        check.top_p_filter(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.top_p_filter(fn)
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (sampling.min_p, None),
+        (lambda z, m: np.where(softmax.softmax_with_temperature(z) >= m * softmax.softmax_with_temperature(z).max(), z, -np.inf), None),
+        (lambda z, m: np.where(softmax.softmax_with_temperature(z) >= m, z, -np.inf), "relative"),
+        (lambda z, m: np.where(z >= m * z.max(), z, -np.inf), "multiplied the \\*logits\\*"),
+        (stub, "not written yet"),
+    ],
+)
+def test_min_p_filter_checker(fn, hint, capsys):
+    if hint is None:
+        check.min_p_filter(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.min_p_filter(fn)
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda z, t, p, last: int(sampling.truncation_mask(z, t, top_p=p, temperature_last=last).sum()), None),
+        (lambda z, t, p, last: int(_nucleus(z, p, 1.0 if last else t).sum()), None),
+        (lambda z, t, p, last: int(_nucleus(z, p).sum()), "size at T = 1"),
+        (lambda z, t, p, last: int(_nucleus(z, p, t).sum()), "swapped"),
+        (lambda z, t, p, last: int(_nucleus(z * t if not last else z, p).sum()), "do not multiply"),
+        (stub, "not written yet"),
+    ],
+)
+def test_nucleus_size_checker(fn, hint, capsys):
+    if hint is None:
+        check.nucleus_size(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.nucleus_size(fn)

@@ -183,3 +183,17 @@ def test_first_crossing_by_hand():
     assert metrics.first_crossing(ts, [0.0, 0.01, 0.02, 0.03], 0.1) is None
     with pytest.raises(ValueError):
         metrics.first_crossing(ts, [0.0], 0.1)
+
+
+def test_measure_gives_every_measurement_of_a_text():
+    training = "the king is dead and the queen is sad. " * 20
+    m = metrics.measure("the king is sad and the queen is dead. the king is sad and the queen is dead.", training)
+    assert set(m) == {"distinct 4-grams", "loop length", "invented words", "novelty (word 3-grams)", "recombined",
+                      "invented 3-grams", "character novelty (12-grams)", "form"}
+    assert m["invented words"] == 0.0
+    assert 0 < m["novelty (word 3-grams)"] == pytest.approx(m["recombined"] + m["invented 3-grams"])
+    assert metrics.measure("blorf " * 10, training)["invented words"] == 1.0
+    many = metrics.measure_all(["the king is dead", "blorf " * 10], training)
+    assert many["invented words"].tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="at least one text"):
+        metrics.measure_all([], training)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import torch
 import pytest
 
-from helpers import char_lstm, data
+from helpers import char_lstm, data, sampling
 
 README = char_lstm.DEFAULT_CHECKPOINT.parent / "README.md"
 
@@ -140,3 +141,63 @@ def test_gate_values_match_torch_and_sensitivity_fades(pretrained, corpus_text):
     assert sens.shape == (399,)
     assert sens[:5].mean() > 100 * sens[-50:].mean()  # recent characters matter far more
     assert sens[50] > 0  # but the gradient reaches 50 characters back
+
+
+KNOBS = [
+    dict(top_k=5),
+    dict(top_p=0.8),
+    dict(min_p=0.2, temperature_last=True),
+    dict(top_k=10, top_p=0.9, min_p=0.05),
+]
+
+
+@pytest.mark.parametrize("knobs", KNOBS, ids=lambda k: sampling.Truncation(**k).describe())
+def test_every_sampler_truncates_alike(pretrained, knobs):
+    model = pretrained[0]
+    fast = char_lstm.FastSampler(model)
+    truncation = sampling.Truncation(**knobs)
+    temperatures = [0.0, 0.7, 1.5, math.inf]
+    batch, _ = char_lstm.sample_many(model, "ROMEO:\n", 120, temperatures, seed=3, **knobs)
+    for t, row in zip(temperatures, batch):
+        reference = char_lstm.sample(model, "ROMEO:\n", 120, t, seed=3, **knobs)
+        assert reference == row == fast.sample("ROMEO:\n", 120, t, 3, truncation)[0]
+        # every choice survives the truncation of its own step
+        result = fast.continuation("ROMEO:\n", 120, t, 3, truncation=truncation)
+        keep = truncation.mask(result.logits.astype(np.float64), t)
+        assert keep[np.arange(120), result.ids].all()
+    # without the knobs, T = inf (uniform) gives a different text than with them
+    assert char_lstm.sample(model, "ROMEO:\n", 120, math.inf, seed=3) != batch[-1]
+
+
+def test_continuation_reuse_follows_knob_changes(pretrained):
+    model = pretrained[0]
+    fast = char_lstm.FastSampler(model)
+    state = fast.prompt_state("KING HENRY:\n")
+    previous = None
+    for t, knobs in [(1.0, {}), (1.0, dict(top_p=0.9)), (1.2, dict(top_p=0.9)), (1.2, dict(top_k=3)),
+                     (1.2, dict(min_p=0.1, temperature_last=True)), (1.2, {})]:
+        truncation = sampling.Truncation(**knobs)
+        result = fast.continuation(state, 150, t, seed=7, previous=previous, truncation=truncation)
+        assert result.text == char_lstm.sample(model, "KING HENRY:\n", 150, t, seed=7, **knobs)
+        assert result.truncation == truncation
+        previous = result
+
+
+def test_sampler_rejects_bad_knobs(pretrained):
+    model = pretrained[0]
+    with pytest.raises(ValueError, match="top_k"):
+        char_lstm.sample(model, "A", 5, 1.0, top_k=0)
+    with pytest.raises(ValueError, match="nearly greedy"):
+        char_lstm.sample_many(model, "A", 5, [1.0], min_p=0.95 + 0.05)
+
+
+def test_sweep_rows_are_the_reference_samples(pretrained):
+    model = pretrained[0]
+    truncation = sampling.Truncation(min_p=0.1, temperature_last=True)
+    sweep = char_lstm.sweep(model, ["ROMEO:\n", "QUEEN:\n"], 60, [0.5, 2.0], [1, 2], truncation)
+    assert len(sweep.texts) == 8 and sweep.temperature.tolist() == [0.5, 0.5, 2.0, 2.0] * 2
+    assert sweep.seed.tolist() == [1, 2, 1, 2] * 2 and sweep.prompt[3:5] == ["ROMEO:\n", "QUEEN:\n"]
+    i = 6  # QUEEN, T = 2, seed 1
+    text, probs = char_lstm.sample(model, "QUEEN:\n", 60, 2.0, seed=1, return_probs=True, min_p=0.1, temperature_last=True)
+    assert sweep.texts[i] == text
+    assert sweep.surprise[i] == pytest.approx(np.mean(-np.log(probs)), rel=1e-4)
