@@ -235,7 +235,36 @@ def histogram_vs_exact(ax: Axes, view: SamplingView, *, title: str | None = None
     return bars
 
 
-class TemperatureBars:
+class _BlitChart:
+    """A figure that is drawn once and then redrawn in part: the fixed parts are cached as pixels,
+    and :meth:`_blit` restores them, draws only the changing ``artists`` and encodes the PNG."""
+
+    def __init__(self, figsize: tuple[float, float]) -> None:
+        self.figure = Figure(figsize=figsize, dpi=100)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_subplot()
+        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
+        self._logits: NDArray[np.float64] | None = None
+        self._chars: Sequence[str] = ()
+        self._background = None
+
+    def _cache(self, moving: Sequence) -> None:
+        """Mark ``moving`` artists as drawn by :meth:`_blit` only, draw the rest and keep its pixels."""
+        for artist in moving:
+            artist.set_animated(True)
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def _blit(self, moving: Sequence) -> bytes:
+        if self._logits is None or self._background is None:
+            raise RuntimeError("call show_logits() before render()")
+        self.canvas.restore_region(self._background)
+        for artist in moving:
+            self.ax.draw_artist(artist)
+        return _png_from_canvas(self.canvas)
+
+
+class TemperatureBars(_BlitChart):
     """A bar chart of the next-character distribution that redraws in milliseconds as T moves.
 
     :meth:`show_logits` draws everything that does not depend on the temperature (axes, labels, the
@@ -250,16 +279,10 @@ class TemperatureBars:
     """
 
     def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top_k: int = 15) -> None:
+        super().__init__(figsize)
         self.top_k = top_k
-        self.figure = Figure(figsize=figsize, dpi=100)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self.ax = self.figure.add_subplot()
-        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
-        self._logits: NDArray[np.float64] | None = None
-        self._chars: Sequence[str] = ()
         self._bars: BarContainer | None = None
         self._title = None
-        self._background = None
         self._where = ""
         self.view: DistributionView | None = None
 
@@ -270,13 +293,9 @@ class TemperatureBars:
         view = distribution_view(self._logits, self._chars, 1.0, self.top_k)
         self.ax.clear()
         self._bars = bar_distribution(self.ax, view)
-        for bar in self._bars:
-            bar.set_animated(True)  # drawn by render(), not part of the cached background
         self._where = f"after {context!r}: " if context else ""
         self._title = self.ax.set_title(f"Next character {self._where}")
-        self._title.set_animated(True)
-        self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._cache([*self._bars, self._title])  # drawn by render(), not part of the cached background
 
     def render(self, temperature: float, title: str | None = None) -> bytes:
         """PNG bytes of the chart at ``temperature`` (after :meth:`show_logits`).
@@ -286,14 +305,11 @@ class TemperatureBars:
         if self._logits is None or self._bars is None or self._title is None:
             raise RuntimeError("call show_logits() before render()")
         self.view = distribution_view(self._logits, self._chars, temperature, self.top_k)
-        self.canvas.restore_region(self._background)
         for bar, height in zip(self._bars, self.view.probs):
             bar.set_height(height)
-            self.ax.draw_artist(bar)
         t = "0 (greedy)" if temperature == 0 else f"{temperature:g}"
         self._title.set_text(title or f"Next character {self._where}T = {t}, entropy {self.view.entropy_bits:.2f} bits")
-        self.ax.draw_artist(self._title)
-        return _png_from_canvas(self.canvas)
+        return self._blit([*self._bars, self._title])
 
 
 def _png_from_canvas(canvas: FigureCanvasAgg) -> bytes:
@@ -470,7 +486,7 @@ def truncation_bars(ax: Axes, view: TruncationView, *, title: str | None = None)
     return bars
 
 
-class TruncationBars:
+class TruncationBars(_BlitChart):
     """:func:`truncation_bars` that redraws in milliseconds as the knobs move (as :class:`TemperatureBars`).
 
     :meth:`show_logits` draws the axes, labels and legend for a new distribution once and keeps the
@@ -479,15 +495,9 @@ class TruncationBars:
     """
 
     def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top: int = 20) -> None:
+        super().__init__(figsize)
         self.top = top
-        self.figure = Figure(figsize=figsize, dpi=100)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self.ax = self.figure.add_subplot()
-        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
-        self._logits: NDArray[np.float64] | None = None
-        self._chars: Sequence[str] = ()
         self._artists: list = []
-        self._background = None
         self.view: TruncationView | None = None
 
     def show_logits(self, logits: ArrayLike, chars: Sequence[str]) -> None:
@@ -507,23 +517,17 @@ class TruncationBars:
         self._cut = self.ax.bar(x, np.zeros(x.size), width=0.7, color=CUT_COLOR, edgecolor="#868e96", hatch="///", linewidth=0.6)
         self._kept = self.ax.bar(x, np.zeros(x.size), width=0.7, color=TEMPERED_COLOR)
         self._artists = [*self._cut, *self._kept, self.ax.title]
-        for artist in self._artists:
-            artist.set_animated(True)
-        self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._cache(self._artists)
 
     def render(self, temperature: float, truncation: Truncation, title: str) -> bytes:
         """PNG bytes of the chart for these knobs (after :meth:`show_logits`)."""
-        if self._logits is None or self._background is None:
+        if self._logits is None:
             raise RuntimeError("call show_logits() before render()")
         self.view = view = truncation_view(self._logits, self._chars, temperature, truncation, self.top)
-        self.canvas.restore_region(self._background)
         for kept_bar, cut_bar, kept, final, before in zip(self._kept, self._cut, view.kept, view.final, view.untruncated):
             kept_bar.set_height(final)
             kept_bar.set_visible(bool(kept))
             cut_bar.set_height(before)
             cut_bar.set_visible(not kept)
         self.ax.title.set_text(title)
-        for artist in self._artists:
-            self.ax.draw_artist(artist)
-        return _png_from_canvas(self.canvas)
+        return self._blit(self._artists)

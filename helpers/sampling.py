@@ -26,7 +26,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .softmax import check_logits, check_probs, check_temperature, softmax_with_temperature
+from .softmax import _softmax_checked, check_logits, check_probs, check_temperature, softmax_with_temperature
 
 __all__ = [
     "as_generator",
@@ -48,6 +48,7 @@ __all__ = [
     "truncation_mask",
     "truncate",
     "truncated_softmax",
+    "truncated_probs",
 ]
 
 
@@ -321,16 +322,9 @@ class Truncation:
 
 def _tempered(z: NDArray[np.float64], t: float | NDArray[np.float64]) -> NDArray[np.float64]:
     """``softmax(z / t)`` along the last axis with ``t`` a scalar or per row (0 and inf allowed)."""
-    top = z.max(axis=-1, keepdims=True)
     if np.ndim(t) == 0:  # one temperature: the hot path of a live slider
-        t = float(t)
-        if t == 0.0:
-            weights = (z == top).astype(np.float64)
-        elif math.isinf(t):
-            weights = np.isfinite(z).astype(np.float64)
-        else:
-            weights = np.exp((z - top) / t)
-        return weights / weights.sum(axis=-1, keepdims=True)
+        return _softmax_checked(z, float(t))
+    top = z.max(axis=-1, keepdims=True)
     t = np.broadcast_to(np.asarray(t, dtype=np.float64), top.shape)
     finite_t = np.where((t == 0) | np.isinf(t), 1.0, t)
     with np.errstate(invalid="ignore"):
@@ -436,3 +430,23 @@ def min_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
     confident step keeps few tokens, an uncertain one many.
     """
     return truncate(logits, 1.0, min_p=check_min_p(p))
+
+
+def truncated_probs(
+    probs: ArrayLike,
+    temperature: float = 1.0,
+    *,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    temperature_last: bool = False,
+) -> NDArray[np.float64]:
+    """:func:`truncated_softmax` for a distribution given as probabilities (shape ``(..., V)``).
+
+    ``log(probs)`` are logits of ``probs`` (zeros become ``-inf``, never chosen), so this is
+    ``truncated_softmax(log(probs), ...)``: tempering makes ``probs ** (1 / T)``, renormalised.
+    """
+    p = check_probs(probs)
+    with np.errstate(divide="ignore"):
+        logits = np.log(p)
+    return truncated_softmax(logits, temperature, top_k=top_k, top_p=top_p, min_p=min_p, temperature_last=temperature_last)

@@ -112,8 +112,11 @@ def softmax_with_temperature(logits: ArrayLike, temperature: float = 1.0) -> NDA
     The maximum is subtracted *before* dividing by the temperature, so every exponent is ``<= 0``
     and nothing overflows, however large the logits or small the temperature.
     """
-    t = check_temperature(temperature)
-    z = check_logits(logits)
+    return _softmax_checked(check_logits(logits), check_temperature(temperature))
+
+
+def _softmax_checked(z: NDArray[np.float64], t: float) -> NDArray[np.float64]:
+    """:func:`softmax_with_temperature` of already checked ``z`` and ``t`` (for hot loops)."""
     top = np.max(z, axis=-1, keepdims=True)
     if t == 0.0:
         weights = (z == top).astype(np.float64)

@@ -423,6 +423,38 @@ class SampleExplorer:
         return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=self.text.value + self.output.value)
 
 
+def _prompt_box(prompt: str) -> widgets.Textarea:
+    """The dashboards' prompt: applied when it loses focus (Enter makes a new line)."""
+    return widgets.Textarea(
+        value=prompt,
+        description="prompt",
+        continuous_update=False,
+        layout=widgets.Layout(width="100%", max_width="560px", height="4.5em"),
+    )
+
+
+def _length_and_seed(length: int, seed: int) -> tuple[widgets.IntSlider, widgets.BoundedIntText]:
+    length_slider = widgets.IntSlider(
+        value=length, min=50, max=1000, step=50, description="length", continuous_update=False,
+        style={"description_width": "initial"},
+    )
+    seed_box = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px"))
+    return length_slider, seed_box
+
+
+def _prompt_error(err: ValueError, last_state: object) -> str:
+    """Red HTML for a prompt the model cannot read, naming the prompt still in use."""
+    shown = f" Still showing the last valid prompt, {last_state.prompt!r}." if last_state is not None else ""
+    return f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}{html.escape(shown)}</span>"
+
+
+def _dashboard_bundle(app: object) -> dict:
+    """A dashboard's widget bundle, with its status, chart and text as a still for GitHub."""
+    png = base64.b64encode(app.image.value).decode("ascii")
+    still = app.status.value + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>" + app.output.value
+    return _mimebundle(app.root, f"{app.description} ({_RUN_ME})", text_html=still)
+
+
 class TemperatureDashboard:
     """The lesson-4 dashboard: a prompt, a temperature, a length and a seed → the next-character
     distribution and a coloured continuation from a character model, live.
@@ -462,19 +494,10 @@ class TemperatureDashboard:
 
         self.sampler = FastSampler(model)
         self.chart = TemperatureBars(top_k=top_k)
-        self.prompt = widgets.Textarea(
-            value=prompt,
-            description="prompt",
-            continuous_update=False,
-            layout=widgets.Layout(width="100%", max_width="560px", height="4.5em"),
-        )
+        self.prompt = _prompt_box(prompt)
         self.slider = temperature_slider(temperature, max_temperature=3.0)
         self.slider.layout = widgets.Layout(width="100%", max_width="560px")  # shrinks in narrow windows
-        self.length = widgets.IntSlider(
-            value=length, min=50, max=1000, step=50, description="length", continuous_update=False,
-            style={"description_width": "initial"},
-        )
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px"))
+        self.length, self.seed = _length_and_seed(length, seed)
         self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
@@ -504,11 +527,7 @@ class TemperatureDashboard:
         try:
             state = self.sampler.prompt_state(prompt)
         except ValueError as err:
-            shown = f" Still showing the last valid prompt, {self.state.prompt!r}." if self.state is not None else ""
-            self.error.value = (
-                f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}"
-                f"{html.escape(shown)}</span>"
-            )
+            self.error.value = _prompt_error(err, self.state)
             return
         self.error.value = ""
         self.state = state
@@ -541,13 +560,7 @@ class TemperatureDashboard:
         self.output.value = colored_text_html(result.text, result.probs)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        png = base64.b64encode(self.image.value).decode("ascii")
-        still = (
-            self.status.value
-            + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>"
-            + self.output.value
-        )
-        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=still)
+        return _dashboard_bundle(self)
 
 
 TOP_K_STOPS = (0, 1, 2, 3, 5, 10, 20, 40)  # 0 = off (the slider cannot hold None)
@@ -559,7 +572,7 @@ def _stops_slider(description: str, stops: Sequence, value: object, off: object)
     options = [("off" if s == off else f"{s:g}", s) for s in stops]
     return widgets.SelectionSlider(
         options=options, value=value, description=description, continuous_update=True,
-        style={"description_width": "initial"}, layout=widgets.Layout(width="100%", max_width="560px"),
+        style={"description_width": "110px"}, layout=widgets.Layout(width="100%", max_width="560px"),
     )
 
 
@@ -602,10 +615,10 @@ class TruncationDashboard:
                 raise ValueError(f"{name}={value!r} is not a stop of the {name} slider; choose one of {stops}")
         self.sampler = FastSampler(model)
         width = widgets.Layout(width="100%", max_width="560px")
-        self.prompt = widgets.Textarea(value=prompt, description="prompt", continuous_update=False,
-                                       layout=widgets.Layout(width="100%", max_width="560px", height="4.5em"))
+        self.prompt = _prompt_box(prompt)
         self.temperature = temperature_slider(temperature, max_temperature=3.0)
         self.temperature.layout = width
+        self.temperature.style = {"description_width": "110px"}  # the four sliders line up
         self.top_k = _stops_slider("top-k", TOP_K_STOPS, top_k or 0, 0)
         self.top_p = _stops_slider("top-p", TOP_P_STOPS, top_p, 1.0)
         self.min_p = _stops_slider("min-p", MIN_P_STOPS, min_p, 0.0)
@@ -613,10 +626,7 @@ class TruncationDashboard:
             options=[("temperature first (transformers, vLLM)", False), ("temperature last (llama.cpp)", True)],
             value=temperature_last, description="order", style={"description_width": "initial", "button_width": "auto"},
         )
-        self.length = widgets.IntSlider(value=length, min=50, max=1000, step=50, description="length",
-                                        continuous_update=False, style={"description_width": "initial"})
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
-                                           layout=widgets.Layout(width="180px"))
+        self.length, self.seed = _length_and_seed(length, seed)
         self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.chart = TruncationBars()
@@ -646,9 +656,7 @@ class TruncationDashboard:
         try:
             state = self.sampler.prompt_state(self.prompt.value)
         except ValueError as err:
-            shown = f" Still showing the last valid prompt, {self.state.prompt!r}." if self.state is not None else ""
-            self.error.value = (f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}"
-                                f"{html.escape(shown)}</span>")
+            self.error.value = _prompt_error(err, self.state)
             return
         self.error.value = ""
         self.state = state
@@ -668,6 +676,7 @@ class TruncationDashboard:
         )
         self.view = view = self.chart.view
         self.status.value = (
+            f"<b>T = {_label(t)}</b> · {truncation.describe()}<br>"
             f"<b>{view.kept_count} of {view.vocab_size}</b> characters survive, holding "
             f"<b>{view.kept_mass:.0%}</b> of the model's own probability · final entropy "
             f"<b>{view.entropy_bits:.2f} bits</b> · the text below uses these knobs at every step "
@@ -676,7 +685,4 @@ class TruncationDashboard:
         self.output.value = colored_text_html(self.result.text, self.result.probs)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        png = base64.b64encode(self.image.value).decode("ascii")
-        still = (self.status.value + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>"
-                 + self.output.value)
-        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=still)
+        return _dashboard_bundle(self)

@@ -114,6 +114,8 @@ def test_truncation_dashboard_follows_every_knob(model):
             seed = value
         assert d.result.text == char_lstm.sample(model, prompt, 150, t, seed=seed, **knobs), (name, value)
         keep = sampling.truncation_mask(d.state.logits.astype(np.float64), t, **knobs)
+        label = "0 (greedy)" if t == 0 else f"{t:g}"
+        assert d.status.value.startswith(f"<b>T = {label}</b> · {d.truncation.describe()}<br>")
         assert f"<b>{int(keep.sum())} of {model.vocab.size}</b>" in d.status.value
         assert (bytes(d.image.value), d.output.value, d.status.value) != before, (name, value)
         cut_pixels = _pixels_of(d.image.value, plots.CUT_COLOR, d.chart.ax)

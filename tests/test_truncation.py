@@ -202,3 +202,25 @@ def test_gumbel_max_on_truncated_logits_never_picks_a_cut_token(z, p, t, seed):
     out = sampling.truncate(z, t, top_p=p)
     noise = sampling.gumbel_noise(seed, z.shape)
     assert np.isfinite(out[sampling.sample_gumbel_max(out, t, noise)])
+
+
+@given(logit_rows, temperatures, st.integers(1, 15), st.floats(0.01, 1.0), st.floats(0.0, 0.99), st.booleans())
+def test_probabilities_in_give_the_same_as_logits_in(z, t, k, p, m, last):
+    probs = softmax_with_temperature(z)
+    assume(np.all(probs[np.isfinite(z)] > 1e-300))  # a probability that underflowed to 0 cannot be recovered
+    knobs = dict(top_k=k, top_p=p, min_p=m, temperature_last=last)
+    got = sampling.truncated_probs(probs, t, **knobs)
+    want = sampling.truncated_softmax(z, t, **knobs)
+    # the two may differ where a cumulative sum or a ratio sits on a boundary up to rounding
+    ratio = probs / probs.max()
+    assume(not np.any(np.isclose(ratio[probs > 0], m, rtol=1e-9, atol=0)))
+    tempered = softmax_with_temperature(z, 1.0 if last else t)
+    cum = np.sort(tempered)[::-1].cumsum()
+    assume(not np.any(np.isclose(cum, p, rtol=1e-9, atol=1e-12)))
+    np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_probabilities_are_checked():
+    with pytest.raises(ValueError, match="sum to 1"):
+        sampling.truncated_probs([0.5, 0.7], 1.0, top_k=1)
+    np.testing.assert_allclose(sampling.truncated_probs([0.5, 0.3, 0.2, 0.0], 1.0, top_p=0.7), [0.625, 0.375, 0, 0])
