@@ -337,11 +337,7 @@ def _tempered(z: NDArray[np.float64], t: float | NDArray[np.float64]) -> NDArray
 def truncation_mask(
     logits: ArrayLike,
     temperature: float = 1.0,
-    *,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    min_p: float | None = None,
-    temperature_last: bool = False,
+    **knobs: int | float | bool | None,
 ) -> NDArray[np.bool_]:
     """Which tokens survive truncation at ``temperature``: bool array of shape ``(..., V)``.
 
@@ -350,7 +346,8 @@ def truncation_mask(
         temperature: ``>= 0``. With ``temperature_last=False`` the filters judge
             ``softmax(logits / T)``, so ``T`` changes what top-p and min-p keep; with ``True`` they
             judge ``softmax(logits)`` and ``T`` changes nothing here.
-        top_k, top_p, min_p, temperature_last: see :class:`Truncation`.
+        knobs: ``top_k``, ``top_p``, ``min_p``, ``temperature_last``, as in :class:`Truncation`
+            (each off unless given).
 
     At least one token always survives: the most likely one passes every filter. Ties are broken
     by position (the lower index ranks first), so top-k keeps exactly ``min(k, finite tokens)``.
@@ -359,17 +356,16 @@ def truncation_mask(
     """
     t = check_temperature(temperature)
     z = check_logits(logits)
-    return Truncation(top_k, top_p, min_p, temperature_last).mask(z, t)
+    unknown = sorted(set(knobs) - {"top_k", "top_p", "min_p", "temperature_last"})
+    if unknown:
+        raise ValueError(f"unknown knob(s) {', '.join(unknown)}: use top_k, top_p, min_p or temperature_last")
+    return Truncation(**knobs).mask(z, t)
 
 
 def truncate(
     logits: ArrayLike,
     temperature: float = 1.0,
-    *,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    min_p: float | None = None,
-    temperature_last: bool = False,
+    **knobs: int | float | bool | None,
 ) -> NDArray[np.float64]:
     """``logits`` (shape ``(..., V)``, *not* divided by ``T``) with the cut entries at ``-inf``.
 
@@ -377,24 +373,20 @@ def truncate(
     (that is :func:`truncated_softmax`) or to :func:`sample_gumbel_max`.
     """
     z = check_logits(logits)
-    keep = truncation_mask(z, temperature, top_k=top_k, top_p=top_p, min_p=min_p, temperature_last=temperature_last)
+    keep = truncation_mask(z, temperature, **knobs)
     return np.where(keep, z, -np.inf)
 
 
 def truncated_softmax(
     logits: ArrayLike,
     temperature: float = 1.0,
-    *,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    min_p: float | None = None,
-    temperature_last: bool = False,
+    **knobs: int | float | bool | None,
 ) -> NDArray[np.float64]:
     """The distribution actually sampled from: ``softmax(truncate(logits, T, ...) / T)``, shape ``(..., V)``.
 
     The cut tokens have probability exactly 0; the survivors share all the mass (renormalised).
     """
-    kept = truncate(logits, temperature, top_k=top_k, top_p=top_p, min_p=min_p, temperature_last=temperature_last)
+    kept = truncate(logits, temperature, **knobs)
     return softmax_with_temperature(kept, temperature)
 
 
@@ -435,11 +427,7 @@ def min_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
 def truncated_probs(
     probs: ArrayLike,
     temperature: float = 1.0,
-    *,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    min_p: float | None = None,
-    temperature_last: bool = False,
+    **knobs: int | float | bool | None,
 ) -> NDArray[np.float64]:
     """:func:`truncated_softmax` for a distribution given as probabilities (shape ``(..., V)``).
 
@@ -449,4 +437,4 @@ def truncated_probs(
     p = check_probs(probs)
     with np.errstate(divide="ignore"):
         logits = np.log(p)
-    return truncated_softmax(logits, temperature, top_k=top_k, top_p=top_p, min_p=min_p, temperature_last=temperature_last)
+    return truncated_softmax(logits, temperature, **knobs)

@@ -124,6 +124,7 @@ def test_describe():
         (lambda: sampling.truncated_softmax(LOGITS, math.nan, top_k=2), "NaN"),
         (lambda: sampling.top_k([math.nan, 1.0], 1), "NaN"),
         (lambda: sampling.Truncation(temperature_last="yes"), "True or False"),
+        (lambda: sampling.truncated_softmax(LOGITS, 1.0, topk=2), "unknown knob"),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, message):
