@@ -1,8 +1,10 @@
 # Two commands do everything on a fresh machine with Python 3.11 (see README):
 #   make lab    create .venv, install, open JupyterLab on lesson 1
-#   make test   create .venv, install, run every test (unit, property, notebooks, student versions)
-# Also: make student (student versions), make notebooks (re-run the lessons and store outputs).
-# make lab LAB_ARGS="--no-browser --port 8890" passes options to JupyterLab.
+#   make test   create .venv, install, run every test (unit, property, notebooks, student versions,
+#               and the widgets in a real browser: Debian's Chromium, installed with apt-get if missing)
+# Also: make present (the lesson-4 dashboard full screen, no code: Voila), make screenshots (the
+# README's pictures), make student (student versions), make notebooks (re-run and store outputs).
+# make lab LAB_ARGS="--no-browser --port 8890" passes options to JupyterLab; VOILA_ARGS to Voila.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,9 +12,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 FIRST_LESSON := notebooks/01_softmax_and_temperature.ipynb
-LESSONS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+LESSONS := $(sort $(wildcard notebooks/[0-9]*.ipynb notebooks/presentation/*.ipynb))
+PRESENTATION := notebooks/presentation/temperature_dashboard.ipynb
+VOILA_OPTS := --theme=light --Voila.ip=127.0.0.1 --VoilaConfiguration.extension_denylist=@jupyter/nbgrader --VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension --VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview
 
-.PHONY: install lab test student notebooks clean
+.PHONY: install lab test present screenshots student notebooks clean
 
 install: $(STAMP)
 
@@ -35,7 +39,20 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(FIRST_LESSON)
 
 test: $(STAMP)
+	tests/browser/install_chromium.sh
 	$(BIN)/python -m pytest
+
+# The lesson-4 dashboard for a projector: Voila shows the widgets and the text, not the code.
+# (The browser tests run exactly this command: see tests/browser/test_presentation.py.)
+present: $(STAMP)
+	$(BIN)/python -m voila $(PRESENTATION) $(VOILA_OPTS) $(VOILA_ARGS)
+
+# The README's two screenshots, taken by the browser tests of lessons 1 and 4.
+screenshots: $(STAMP)
+	tests/browser/install_chromium.sh
+	$(BIN)/python -m pytest tests/browser/test_lessons.py -k "lesson1 or lesson4" -q
+	cp tests/browser/screenshots/01_softmax_and_temperature/temperature_explorer/02_T_right.png notebooks/images/lesson1_temperature_explorer.png
+	cp tests/browser/screenshots/04_char_lstm/dashboard/02_T_right.png notebooks/images/lesson4_dashboard.png
 
 student: $(STAMP)
 	$(BIN)/python -m helpers.student_versions

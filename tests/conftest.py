@@ -46,3 +46,8 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("ci", database=None, derandomize=True, deadline=None)
 settings.register_profile("dev", database=None, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: they are the slowest, and a failing unit test says more, sooner."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))
