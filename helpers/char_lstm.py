@@ -45,6 +45,7 @@ __all__ = [
     "train",
     "validation_loss",
     "validation_logits",
+    "continuation_logits",
     "save_checkpoint",
     "load_checkpoint",
     "load_pretrained",
@@ -173,6 +174,27 @@ def validation_logits(
     """
     parts = [(lg.reshape(-1, lg.shape[-1]).numpy(), tg.reshape(-1).numpy()) for lg, tg in _stream_logits(model, ids, streams, chunk)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+@torch.no_grad()
+def continuation_logits(model: CharLSTM, prompt: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The logits the model gave each character of ``text`` when it followed ``prompt``.
+
+    One pass over ``prompt + text``: row ``i`` is the model's (``T = 1``) logits for the character
+    after ``prompt + text[:i]``. Returns ``(logits (len(text), V) float64, ids (len(text),) int64)``,
+    e.g. to estimate from a sample the temperature it was drawn at (lesson 5).
+    """
+    if not prompt:
+        raise ValueError("the prompt must have at least one character (e.g. '\\n')")
+    ids = model.vocab.encode(prompt + text)
+    was_training = model.training
+    model.eval()
+    try:
+        logits, _ = model(torch.from_numpy(ids[:-1])[None, :])
+    finally:
+        model.train(was_training)
+    start = len(prompt) - 1
+    return logits[0, start:].double().numpy(), ids[len(prompt):].astype(np.int64)
 
 
 def cpu_budget() -> int:

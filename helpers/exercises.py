@@ -12,9 +12,11 @@ and :mod:`helpers.metrics`.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,9 @@ __all__ = [
     "distinct_n",
     "crossing_temperature",
     "nll_at_temperature",
+    "DetectiveCase",
+    "detective_case",
+    "temperature_detective",
     "top_p_filter",
     "min_p_filter",
     "nucleus_size",
@@ -724,6 +729,120 @@ def nll_at_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> No
             raise _fail(f"at T = {t} you get the T = 1 value: divide the logits by T before the softmax.")
         raise _fail(f"at T = {t} expected {want:.5f} nats, got {got_f:.5f}.")
     _passed("NLL at temperature T: the quantity temperature scaling minimises.")
+
+
+# Lesson 5's capstone: the temperature detective ---------------------------------------------
+
+_DETECTIVE_PROMPTS = ("ROMEO:\n", "JULIET:\n", "KING HENRY VI:\n", "First Citizen:\n")
+_DETECTIVE_RANGE = (0.4, 1.6)  # hidden temperatures are drawn uniformly from this range
+
+
+@dataclass(frozen=True)
+class DetectiveCase:
+    """A text the pretrained LSTM wrote at a hidden temperature, and what you need to find it.
+
+    ``logits`` (shape ``(N, V)``) are the model's own (``T = 1``) logits at each of the ``N`` steps
+    and ``chosen`` (shape ``(N,)``) the ids of the characters it picked: the character at step ``i``
+    was drawn from ``softmax(logits[i] / T)`` for the hidden ``T``.
+    """
+
+    seed: int
+    prompt: str
+    text: str
+    logits: np.ndarray = field(repr=False)
+    chosen: np.ndarray = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"DetectiveCase(seed={self.seed}, {len(self.text)} characters after {self.prompt!r}: {self.text[:60]!r}…)"
+
+
+def _hidden_temperature(seed: int) -> float:
+    """The hidden temperature of case ``seed`` (no peeking: estimate it!)."""
+    rng = np.random.default_rng([2024, seed])
+    return round(float(rng.uniform(*_DETECTIVE_RANGE)), 2)
+
+
+@functools.lru_cache(maxsize=1)
+def _pretrained():  # a cache: the model is loaded once per kernel
+    from .char_lstm import load_pretrained
+
+    return load_pretrained()
+
+
+@functools.lru_cache(maxsize=8)
+def detective_case(seed: int, length: int = 400) -> DetectiveCase:
+    """The case of student ``seed``: ``length`` characters sampled from the pretrained LSTM at a
+    temperature hidden in the seed (between 0.4 and 1.6), with the logits of every step."""
+    from .char_lstm import continuation_logits, sample_many
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"the seed must be a whole number >= 0 (your own number), got {seed!r}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 20:
+        raise ValueError(f"length must be a whole number of characters >= 20, got {length!r}")
+    seed, length = int(seed), int(length)
+    model = _pretrained()
+    prompt = _DETECTIVE_PROMPTS[seed % len(_DETECTIVE_PROMPTS)]
+    texts, _ = sample_many(model, prompt, length, [_hidden_temperature(seed)], seed=[10_000 + seed])
+    logits, chosen = continuation_logits(model, prompt, texts[0])
+    logits.setflags(write=False)
+    chosen.setflags(write=False)
+    return DetectiveCase(seed, prompt, texts[0], logits, chosen)
+
+
+def _synthetic_case(temperature: float, steps: int = 300, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Random logits (steps, 12) and characters drawn from softmax(logits / temperature)."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2.0, (steps, 12))
+    chosen = np.argmax(logits / temperature + rng.gumbel(size=logits.shape), axis=1)
+    return logits, chosen
+
+
+def _detective_hint(got: float, mle: float, what: str) -> ExerciseFailed:
+    if not math.isfinite(got) or got <= 0:
+        return _fail(f"{what}: your estimate is {got}; a temperature is a positive number.")
+    if math.isclose(got, 1 / mle, rel_tol=0.03):
+        return _fail(f"{what}: you return {got:.3f} = 1 / {mle:.3f}. That is beta = 1/T; return T itself.")
+    if math.isclose(got, 1.0, abs_tol=1e-9):
+        return _fail(f"{what}: you return exactly 1. Evaluate the log-likelihood at many temperatures "
+                     "(e.g. np.geomspace(0.05, 10, 400)) and return the one where it is largest.")
+    if abs(got - mle) <= 0.1 * mle:
+        return _fail(f"{what}: {got:.3f} is close to the maximum ({mle:.3f}) but not on it: use a finer grid "
+                     "(steps of 0.01 or less) or scipy.optimize.minimize_scalar on minus the log-likelihood.")
+    return _fail(
+        f"{what}: expected about {mle:.3f}, got {got:.3f}. The log-likelihood is the sum over steps of "
+        "log softmax(logits[i] / T)[chosen[i]]: divide the logits (not probabilities) by T, take the "
+        "log-softmax of each row, pick each step's chosen entry, sum. It has one peak: *maximise* it "
+        "over a range wide enough (0.05 to 10) that the peak is not at an edge."
+    )
+
+
+def temperature_detective(fn: Callable[[np.ndarray, np.ndarray], Any], seed: int, length: int = 400) -> None:
+    """Check ``fn(logits (N, V), chosen (N,)) -> estimated T`` (maximum likelihood): on two samples
+    with a known answer, then on your own case (``detective_case(seed, length)``), where the
+    estimate must land within 3 standard errors (:func:`helpers.metrics.temperature_standard_error`
+    of the ``length`` characters) of the hidden temperature."""
+    from .metrics import fit_temperature, temperature_standard_error
+
+    bounds = (0.02, 20.0)
+    for t in (0.6, 1.8):
+        logits, chosen = _synthetic_case(t)
+        mle, _ = fit_temperature(logits, chosen, bounds=bounds)
+        got = _as_number(_call(fn, logits.copy(), chosen.copy()), "one number, the estimated temperature")
+        if not abs(got - mle) <= 0.02 * mle + 0.005:
+            raise _detective_hint(got, mle, f"on a sample drawn at T = {t}")
+    case = detective_case(seed, length)
+    hidden = _hidden_temperature(case.seed)
+    got = _as_number(_call(fn, np.array(case.logits), np.array(case.chosen)), "one number, the estimated temperature")
+    tolerance = 3 * temperature_standard_error(case.logits, hidden)
+    mle, _ = fit_temperature(case.logits, case.chosen, bounds=bounds)
+    if abs(got - hidden) <= tolerance or abs(got - mle) <= 0.02 * mle + 0.005:
+        _passed(
+            f"Case {case.seed}: the hidden temperature was T = {hidden:g}; you estimated {got:.3f}, within "
+            f"±{tolerance:.3f} (3 standard errors for {len(case.text)} characters). With 4× as many "
+            "characters the error would halve."
+        )
+        return
+    raise _detective_hint(got, mle, f"on your case {case.seed}")
 
 
 # ---------------------------------------------------------------------------------------------

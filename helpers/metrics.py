@@ -34,6 +34,7 @@ __all__ = [
     "first_crossing",
     "nll_at_temperature",
     "fit_temperature",
+    "temperature_standard_error",
     "ngram_cross_entropy",
 ]
 
@@ -395,6 +396,36 @@ def fit_temperature(
     z = np.asarray(logits, dtype=np.float64)
     result = minimize_scalar(lambda t: nll_at_temperature(z, targets, t), bounds=bounds, method="bounded", options={"xatol": 1e-4})
     return float(result.x), float(result.fun)
+
+
+def temperature_standard_error(logits: ArrayLike, temperature: float) -> float:
+    """How precisely a sample pins down the temperature it was drawn at: the standard error of the
+    maximum-likelihood estimate of ``T`` (as :func:`fit_temperature` finds), from ``N`` steps with
+    ``logits`` of shape ``(N, V)``, at ``temperature`` (the true or the estimated T).
+
+    With ``beta = 1 / T`` the log-likelihood of the sampled characters is
+    ``sum_i beta * z_i[chosen_i] - logsumexp(beta * z_i)``, whose second derivative is
+    ``-sum_i Var[z_i]`` (the variance of each step's logits under ``softmax(beta * z_i)``). So the
+    Fisher information about ``beta`` is that sum, ``SE(beta) = 1 / sqrt(sum)``, and, as
+    ``T = 1 / beta``, ``SE(T) = T**2 * SE(beta)``. Each step adds information: the error shrinks like
+    ``1 / sqrt(N)``. Steps where the model is sure (low variance) say little about T.
+    """
+    t = check_temperature(temperature)
+    if t == 0 or math.isinf(t):
+        raise ValueError("the standard error needs 0 < T < inf")
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim != 2 or len(z) == 0:
+        raise ValueError(f"logits must have shape (N, V) with N >= 1, got {z.shape}")
+    zt = z / t
+    p = np.exp(zt - zt.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    finite = np.where(np.isfinite(z), z, 0.0)
+    mean = (p * finite).sum(axis=1)
+    variance = (p * (finite - mean[:, None]) ** 2).sum(axis=1)
+    information = float(variance.sum())
+    if information <= 0:
+        return math.inf  # every step certain: the sample says nothing about T
+    return t**2 / math.sqrt(information)
 
 
 def ngram_cross_entropy(

@@ -107,3 +107,4 @@ def test_post_build_runs_and_installs_its_settings(tmp_path, corpus_text):
     assert settings == json.loads((BINDER / "overrides.json").read_text())
     voila = json.loads((tmp_path / "etc/jupyter/jupyter_server_config.d/voila_lessons.json").read_text())
     assert voila == json.loads((BINDER / "voila_server_config.json").read_text())
+

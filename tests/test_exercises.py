@@ -393,3 +393,64 @@ def test_nucleus_size_checker(fn, hint, capsys):
     else:
         with pytest.raises(check.ExerciseFailed, match=hint):
             check.nucleus_size(fn)
+
+
+# Lesson 5's capstone: the temperature detective -----------------------------------------------
+
+def _mle_by_grid(logits, chosen):
+    grid = np.geomspace(0.05, 10, 600)  # steps of 0.9 %: the maximum to within 0.5 %
+    z = np.asarray(logits, dtype=float)
+    best, best_ll = None, -np.inf
+    for t in grid:
+        zt = z / t
+        zt = zt - zt.max(axis=1, keepdims=True)
+        ll = (zt[np.arange(len(chosen)), chosen] - np.log(np.exp(zt).sum(axis=1))).sum()
+        if ll > best_ll:
+            best, best_ll = t, ll
+    return float(best)
+
+
+def test_detective_case_is_fixed_by_the_seed_and_hides_its_temperature():
+    a, b, c = check.detective_case(3), check.detective_case(3), check.detective_case(4)
+    assert a.text == b.text and a.text != c.text and len(a.text) == 400
+    assert a.logits.shape == (400, 65) and a.chosen.shape == (400,)
+    assert "T =" not in repr(a) and "1.4" not in repr(a)
+    hidden = [check._hidden_temperature(s) for s in range(40)]
+    assert len(set(hidden)) > 20 and all(0.4 <= t <= 1.6 for t in hidden), "each student a different T"
+    for bad in (-1, 2.5, "7", True):
+        with pytest.raises(ValueError, match="seed"):
+            check.detective_case(bad)
+
+
+def test_temperature_detective_accepts_the_maximum_likelihood_estimate(capsys):
+    check.temperature_detective(_mle_by_grid, 3)
+    out = capsys.readouterr().out
+    assert "Correct" in out and f"T = {check._hidden_temperature(3):g}" in out
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda z, c: 1 / _mle_by_grid(z, c), "beta = 1/T"),
+        (lambda z, c: 1.0, "exactly 1"),
+        (lambda z, c: 0.05, "maximise"),
+        (lambda z, c: 1.08 * _mle_by_grid(z, c), "finer grid"),
+        (lambda z, c: float("nan"), "positive number"),
+        (lambda z, c: "warm", "one number"),
+    ],
+)
+def test_temperature_detective_rejects_typical_mistakes(fn, hint):
+    with pytest.raises(check.ExerciseFailed, match=hint):
+        check.temperature_detective(fn, 3)
+
+
+def test_temperature_detective_rejects_an_estimate_far_off_on_the_students_case():
+    """Right on the known samples, far off on the student's own case: rejected."""
+    case = check.detective_case(5)
+    hidden = check._hidden_temperature(5)
+
+    def right_elsewhere(z, c):
+        return hidden + 1.0 if z.shape == case.logits.shape else _mle_by_grid(z, c)
+
+    with pytest.raises(check.ExerciseFailed, match="your case 5"):
+        check.temperature_detective(right_elsewhere, 5)

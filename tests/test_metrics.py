@@ -197,3 +197,49 @@ def test_measure_gives_every_measurement_of_a_text():
     assert many["invented words"].tolist() == [0.0, 1.0]
     with pytest.raises(ValueError, match="at least one text"):
         metrics.measure_all([], training)
+
+
+# Lesson 5's capstone: how precisely a sample pins down its temperature --------------------------
+
+def _loglik(z: np.ndarray, chosen: np.ndarray, t: float) -> float:
+    return -len(chosen) * metrics.nll_at_temperature(z, chosen, t)
+
+
+@given(st.integers(0, 10_000), st.floats(0.3, 3.0))
+def test_temperature_standard_error_is_the_curvature_of_the_log_likelihood(seed, t):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 2, (40, 6))
+    chosen = rng.integers(0, 6, 40)
+    # SE(beta)^2 = -1 / (d2 loglik / d beta2), by finite differences in beta = 1 / T
+    beta, h = 1 / t, 1e-3
+    second = (_loglik(z, chosen, 1 / (beta + h)) - 2 * _loglik(z, chosen, t) + _loglik(z, chosen, 1 / (beta - h))) / h**2
+    assert second < 0
+    assert metrics.temperature_standard_error(z, t) == pytest.approx(t**2 / math.sqrt(-second), rel=1e-3)
+
+
+def test_temperature_standard_error_shrinks_like_one_over_root_n():
+    z = np.random.default_rng(1).normal(0, 2, (50, 8))
+    one = metrics.temperature_standard_error(z, 0.8)
+    assert metrics.temperature_standard_error(np.tile(z, (4, 1)), 0.8) == pytest.approx(one / 2)
+    assert metrics.temperature_standard_error(np.tile(z, (16, 1)), 0.8) == pytest.approx(one / 4)
+
+
+def test_temperature_standard_error_matches_the_spread_of_the_estimate():
+    rng = np.random.default_rng(3)
+    z = rng.normal(0, 2, (200, 10))
+    t = 0.7
+    estimates = [metrics.fit_temperature(z, np.argmax(z / t + rng.gumbel(size=z.shape), axis=1), bounds=(0.05, 10))[0]
+                 for _ in range(200)]
+    se = metrics.temperature_standard_error(z, t)
+    assert np.mean(estimates) == pytest.approx(t, abs=3 * se / math.sqrt(200) + 0.01)
+    assert np.std(estimates) == pytest.approx(se, rel=0.2)
+
+
+def test_temperature_standard_error_edge_cases():
+    # equal logits: T changes nothing, so a sample says nothing about it
+    assert metrics.temperature_standard_error(np.zeros((3, 4)), 1.0) == math.inf
+    for bad in (0.0, float("inf"), -1.0, float("nan")):
+        with pytest.raises(ValueError):
+            metrics.temperature_standard_error(np.zeros((3, 4)), bad)
+    with pytest.raises(ValueError, match="shape"):
+        metrics.temperature_standard_error(np.zeros(4), 1.0)

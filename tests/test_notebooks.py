@@ -44,6 +44,10 @@ def test_exercises_have_solutions_and_checks(path):
     for i in solutions:
         src = _source(cells[i])
         assert "### BEGIN SOLUTION" in src and "### END SOLUTION" in src
+        if cells[i].cell_type == "markdown":  # a written answer, graded by a person (nbgrader's "manually graded answer")
+            meta = cells[i].metadata["nbgrader"]
+            assert meta.get("grade") is True and meta.get("points", 0) > 0 and cells[i - 1].cell_type == "markdown"
+            continue
         following = cells[i + 1]
         assert following.metadata.get("nbgrader", {}).get("grade") is True
         assert _source(following).lstrip().startswith("check."), "a check cell follows each exercise"

@@ -201,3 +201,28 @@ def test_sweep_rows_are_the_reference_samples(pretrained):
     text, probs = char_lstm.sample(model, "QUEEN:\n", 60, 2.0, seed=1, return_probs=True, min_p=0.1, temperature_last=True)
     assert sweep.texts[i] == text
     assert sweep.surprise[i] == pytest.approx(np.mean(-np.log(probs)), rel=1e-4)
+
+
+def test_continuation_logits_are_the_ones_the_sampler_used(pretrained):
+    model, _, _ = pretrained
+    texts, probs = char_lstm.sample_many(model, "ROMEO:\n", 120, [0.9], seed=[4])
+    logits, ids = char_lstm.continuation_logits(model, "ROMEO:\n", texts[0])
+    assert logits.shape == (120, model.vocab_size) and logits.dtype == np.float64
+    assert model.vocab.decode(ids) == texts[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    own = np.exp(z[np.arange(120), ids]) / np.exp(z).sum(axis=1)
+    np.testing.assert_allclose(own, probs[0], rtol=1e-4)  # the sampler's T = 1 probabilities
+    with pytest.raises(ValueError, match="prompt"):
+        char_lstm.continuation_logits(model, "", "abc")
+
+
+def test_a_sample_gives_back_its_temperature(pretrained):
+    """The capstone's premise: the maximum-likelihood T of a sample is near the T it was drawn at."""
+    from helpers import metrics
+
+    model, _, _ = pretrained
+    for t in (0.5, 1.0, 1.5):
+        texts, _ = char_lstm.sample_many(model, "JULIET:\n", 600, [t], seed=[11])
+        logits, ids = char_lstm.continuation_logits(model, "JULIET:\n", texts[0])
+        estimate, _ = metrics.fit_temperature(logits, ids, bounds=(0.05, 10))
+        assert abs(estimate - t) <= 3 * metrics.temperature_standard_error(logits, t)
