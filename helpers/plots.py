@@ -68,8 +68,15 @@ def figure_summary(fig: Figure) -> str:
     return f"[figure with {len(fig.axes)} axes]"
 
 
+# Okabe and Ito's colour-blind-safe palette (without its yellow, too pale on white), as the lessons'
+# colour cycle: lines told apart by colour ("C0", "C1", …) stay apart for readers with any common
+# colour-vision deficiency. The lessons' fixed colours (orange against grey or blue) are safe too.
+COLOR_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+
+
 def use_lesson_style() -> None:
-    """Set the rcParams every lesson uses: PNG-friendly size and resolution, light grid.
+    """Set the rcParams every lesson uses: PNG-friendly size and resolution, light grid, and a
+    colour cycle that colour-blind readers can tell apart (:data:`COLOR_CYCLE`).
 
     In a notebook it also makes a figure's plain-text form list its titles instead of
     ``<Figure size …>``, so that the stored text of a plot says what it shows.
@@ -84,6 +91,7 @@ def use_lesson_style() -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "font.size": 10,
+            "axes.prop_cycle": matplotlib.cycler(color=list(COLOR_CYCLE)),
         }
     )
     try:

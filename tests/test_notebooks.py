@@ -82,3 +82,22 @@ def test_running_again_gives_the_stored_outputs(path):
         f"a new run differs from the stored outputs: if you changed the lesson, run `make notebooks` "
         f"and commit {path.relative_to(ROOT)}; if not, something in it is not deterministic"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_carry_nbgrader_metadata(path):
+    """Instructions and checks are locked (read-only in nbgrader), answers are not; ids are unique."""
+    nb = nbformat.read(path, as_version=4)
+    graded = [c for c in nb.cells if "nbgrader" in c.metadata]
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in graded]
+    assert len(ids) == len(set(ids)), "nbgrader grade_ids must be unique"
+    exercises = re.findall(r"^### Exercise (\d+)", "\n".join(_source(c) for c in nb.cells if c.cell_type == "markdown"), re.M)
+    locked = [c for c in graded if c.metadata["nbgrader"].get("locked")]
+    for n in exercises:
+        assert any(f"### Exercise {n}" in _source(c) for c in locked if c.cell_type == "markdown"), f"exercise {n}'s instructions are not locked"
+    for c in graded:
+        meta = c.metadata["nbgrader"]
+        assert meta["schema_version"] == 3
+        assert meta.get("locked") == (not meta.get("solution")), "answers editable, everything else locked"
+        if meta.get("grade"):
+            assert meta.get("points", 0) > 0

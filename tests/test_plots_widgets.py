@@ -192,3 +192,53 @@ def test_metric_vs_temperature_draws_means_and_bands():
     assert ref.get_ydata()[0] == 2.5 and len(ax.collections) == 1
     with pytest.raises(ValueError):
         plots.metric_vs_temperature(ax, t, v[:3], label="x")
+
+
+# Colour-blind readers: the lessons' colour cycle stays distinguishable --------------------------
+
+# Machado, Oliveira and Fernandes (2009), full-severity simulation matrices on linear RGB.
+_CVD = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+
+
+def _lab_as_seen(color: str, matrix) -> np.ndarray:
+    """CIE L*a*b* (D65) of ``color`` as simulated for a colour-vision deficiency."""
+    import matplotlib.colors as mc
+
+    c = np.asarray(mc.to_rgb(color))
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(np.asarray(matrix) @ linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ seen
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _closest_pair(colors) -> float:
+    """The smallest colour difference (CIE76 delta E) between any two of ``colors``, over the three
+    simulated deficiencies."""
+    return min(
+        float(np.linalg.norm(_lab_as_seen(a, m) - _lab_as_seen(b, m)))
+        for m in _CVD.values()
+        for i, a in enumerate(colors)
+        for b in colors[i + 1:]
+    )
+
+
+def test_the_lessons_colour_cycle_is_readable_with_colour_blindness():
+    import matplotlib
+
+    with matplotlib.rc_context():
+        plots.use_lesson_style()
+        cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    assert tuple(cycle) == plots.COLOR_CYCLE
+    assert _closest_pair(cycle[:6]) > 12  # clearly different for every common deficiency
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        default = [matplotlib.colors.to_hex(f"C{i}") for i in range(6)]
+    assert _closest_pair(default) < 12, "the check tells matplotlib's default (red beside green) apart"
+    # the widgets' fixed colours: chosen T against the model's T = 1, samples against exact
+    assert _closest_pair([plots.TEMPERED_COLOR, plots.MODEL_COLOR, plots.SAMPLE_COLOR]) > 12
