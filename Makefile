@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine with Python 3.11 (see README):
 #   make lab    create .venv, install, open JupyterLab on lesson 1
-#   make test   create .venv, install, run every test (unit, property, notebooks, student versions,
-#               and the widgets in a real browser: Debian's Chromium, installed with apt-get if missing)
+#   make test   create .venv, install (with the teacher's nbgrader), run every test (unit, property,
+#               notebooks, the nbgrader course round trip, and the widgets in a real browser: Debian's
+#               Chromium, installed with apt-get if missing)
 # Also: make present (the lesson-4 dashboard full screen, no code: Voila), make screenshots (the
 # README's pictures), make student (student versions), make notebooks (re-run and store outputs).
 # make lab LAB_ARGS="--no-browser --port 8890" passes options to JupyterLab; VOILA_ARGS to Voila.
@@ -10,6 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEACHER_STAMP := $(VENV)/.installed-teacher
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 FIRST_LESSON := notebooks/01_softmax_and_temperature.ipynb
 LESSONS := $(sort $(wildcard notebooks/[0-9]*.ipynb notebooks/presentation/*.ipynb))
@@ -27,18 +29,23 @@ $(STAMP): requirements.txt pyproject.toml binder/overrides.json
 	@# (blank figures: jupyterlab#19719, ipykernel#1564). Turn that off for this environment.
 	mkdir -p $(LAB_SETTINGS)
 	cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
-	@# nbgrader is installed to make student versions; keep its teacher menus out of the students' lab.
+	touch $(STAMP)
+
+# A teacher's tools on top: the pinned nbgrader of pyproject's `teacher` extra, resolved together with
+# requirements.txt. Its teacher menus stay out of JupyterLab, so `make lab` looks the same to students.
+$(TEACHER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e ".[teacher]"
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	for ext in formgrader validate_assignment assignment_list course_list; do \
 		$(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null 2>&1; \
 	done
-	touch $(STAMP)
+	touch $(TEACHER_STAMP)
 
 # (--allow-root only where make runs as root, e.g. in a container)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(FIRST_LESSON)
 
-test: $(STAMP)
+test: $(TEACHER_STAMP)
 	tests/browser/install_chromium.sh
 	$(BIN)/python -m pytest
 
@@ -54,7 +61,7 @@ screenshots: $(STAMP)
 	cp tests/browser/screenshots/01_softmax_and_temperature/temperature_explorer/02_T_right.png notebooks/images/lesson1_temperature_explorer.png
 	cp tests/browser/screenshots/04_char_lstm/dashboard/02_T_right.png notebooks/images/lesson4_dashboard.png
 
-student: $(STAMP)
+student: $(TEACHER_STAMP)
 	$(BIN)/python -m helpers.student_versions
 
 # Re-execute every lesson in a fresh kernel and store its outputs (run after editing a lesson).

@@ -54,6 +54,15 @@ __all__ = [
 class ExerciseFailed(AssertionError):
     """Your answer is not right yet; the message says why and what to try."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows (IPython's hook): the hint alone, not the checker's code.
+
+        A full traceback would print the checker's source around the failing line, reference
+        solution calls included; the student's own errors (a TypeError in their function, say)
+        still show their full traceback, because they are not ExerciseFailed.
+        """
+        return [f"\x1b[0;31mExerciseFailed\x1b[0m: {self}"]
+
 
 def _passed(message: str) -> None:
     print(f"✅ Correct! {message}")

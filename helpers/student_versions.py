@@ -14,6 +14,7 @@ as nbgrader solution cells::
 
 nbgrader's own ``ClearSolutions`` preprocessor replaces each such block with
 ``raise NotImplementedError()``; the exercise's check cell then rejects the stub with a reminder.
+nbgrader is the ``teacher`` extra of pyproject.toml, not a student's requirement.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ def student_version(nb: NotebookNode, depth: int = 1) -> NotebookNode:
     links out of the lesson folder (``../README.md``) still work; links between lessons do not
     change, because the student versions sit together.
     """
-    from nbgrader.preprocessors import ClearOutput, ClearSolutions  # heavy import: only here
+    try:
+        from nbgrader.preprocessors import ClearOutput, ClearSolutions  # heavy import: only here
+    except ImportError as err:
+        raise ImportError(
+            "student versions are made by nbgrader, a teacher's tool that `make lab` does not install. "
+            'Install it with `pip install -e ".[teacher]"` (or run `make student`, which does).'
+        ) from err
 
     nb = copy.deepcopy(nb)
     nb, _ = ClearSolutions().preprocess(nb, {})

@@ -49,5 +49,5 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last: they are the slowest, and a failing unit test says more, sooner."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))
+    """The slow tests last (the nbgrader course, then the browser): a failing unit test says more, sooner."""
+    items.sort(key=lambda item: (item.nodeid.startswith("tests/browser/"), item.nodeid.startswith("tests/test_nbgrader_course.py::test_nbgrader_round_trip")))

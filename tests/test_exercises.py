@@ -454,3 +454,19 @@ def test_temperature_detective_rejects_an_estimate_far_off_on_the_students_case(
 
     with pytest.raises(check.ExerciseFailed, match="your case 5"):
         check.temperature_detective(right_elsewhere, 5)
+
+
+def test_a_failed_check_shows_the_hint_not_the_checkers_code():
+    """In Jupyter a failed check prints its message alone: the checker's source stays hidden."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(check=check, np=np)
+    with capture_output() as shown:
+        shell.run_cell("check.inverse_cdf(lambda p, u: int(np.argmax(np.asarray(p) > u)))")
+    assert "ExerciseFailed" in shown.stdout and "cumulative" in shown.stdout
+    assert "_fail(" not in shown.stdout and "Traceback" not in shown.stdout, shown.stdout
+    with capture_output() as shown:  # the student's own bug still shows where it happened
+        shell.run_cell("check.inverse_cdf(lambda p, u: undefined_name)")
+    assert "NameError" in shown.stdout and "Traceback" in shown.stdout

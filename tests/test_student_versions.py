@@ -1,11 +1,18 @@
-"""Student versions: solutions stubbed by nbgrader, everything else runs, every check rejects."""
+"""Student versions: solutions stubbed by nbgrader's ClearSolutions, outputs cleared, links kept.
+
+(That they run to the end, with every check rejecting its stub, is tested on nbgrader's own release
+of each lesson, whose code cells are the same: tests/test_nbgrader_course.py.)
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+import tomllib
+
 import nbformat
 import pytest
-from conftest import NOTEBOOKS
-from notebook_tools import execute
+from conftest import NOTEBOOKS, ROOT
 
 from helpers.student_versions import write_student_versions
 
@@ -21,7 +28,7 @@ def _source(cell) -> str:
 
 
 @pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=[p.name for p in NOTEBOOKS])
-def test_student_version_hides_solutions_and_runs(student_notebooks, index):
+def test_student_version_hides_solutions(student_notebooks, index):
     full = nbformat.read(NOTEBOOKS[index], as_version=4)
     path = student_notebooks[index]
     nb = nbformat.read(path, as_version=4)
@@ -39,19 +46,11 @@ def test_student_version_hides_solutions_and_runs(student_notebooks, index):
     assert not leaked, f"solution lines left in the student version: {leaked}"
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
-    execute(nb, cwd=NOTEBOOKS[index].parent, allow_errors=True)
-    checks = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        if cell.metadata.get("nbgrader", {}).get("grade"):
-            checks += 1
-            assert errors, f"a check cell accepted the stub:\n{_source(cell)}"
-            assert errors[0].ename == "ExerciseFailed" and "not written yet" in errors[0].evalue
-        else:
-            assert not errors, f"cell failed in the student version:\n{_source(cell)}\n{errors}"
-    assert checks >= 3
+    stubs = [c for c in nb.cells if c.cell_type == "code" and "raise NotImplementedError()" in _source(c)]
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    assert len(stubs) == len(graded) >= 3, "every checked exercise is left for the student"
+    # Running it is tests/test_nbgrader_course.py's job: nbgrader's release has the same code cells,
+    # and the autograder runs it to the end with every check cell rejecting its stub.
 
 
 def test_links_out_of_the_lesson_folder_still_work_one_level_down():
@@ -61,3 +60,31 @@ def test_links_out_of_the_lesson_folder_still_work_one_level_down():
     nb.metadata["kernelspec"] = {"language": "python", "name": "python3", "display_name": "Python 3"}
     text = student_version(nb, depth=1).cells[1].source
     assert text == "[list](../../README.md) [next](02_x.ipynb)"
+
+
+def test_without_nbgrader_the_error_says_how_to_install_it(monkeypatch):
+    from helpers.student_versions import student_version
+
+    monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)  # as if nbgrader were absent
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[teacher\]"'):
+        student_version(nbformat.v4.new_notebook())
+
+
+def test_nbgrader_is_a_teachers_extra_not_a_students_requirement():
+    for path in (ROOT / "requirements.txt", ROOT / "binder" / "requirements.txt"):
+        lines = [line for line in path.read_text().lower().splitlines() if not line.startswith("#")]
+        assert not [line for line in lines if "nbgrader" in line], f"{path} installs nbgrader for students"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["teacher"] == ["nbgrader==0.9.6"], "the teacher extra pins nbgrader"
+    rules = _make_prerequisites()
+    assert "TEACHER_STAMP" in rules["test"] and "TEACHER_STAMP" in rules["student"]
+    assert "TEACHER_STAMP" not in rules["lab"], "students' JupyterLab comes without nbgrader"
+
+
+def _make_prerequisites() -> dict[str, str]:
+    """Each Makefile target's prerequisites, as written (e.g. {'lab': '$(STAMP)'})."""
+    rules = {}
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if m := re.match(r"^([a-z]+):(?!=)\s*(.*)$", line):
+            rules[m[1]] = m[2]
+    return rules

@@ -1,0 +1,207 @@
+"""The series as an nbgrader course, driven through nbgrader's own command line, lesson by lesson.
+
+For each lesson, in a temporary course directory:
+
+1. ``nbgrader generate_assignment`` makes the student version (the same code cells as
+   ``make student``'s, which uses the same ClearSolutions preprocessor);
+2. three students hand in: ``solution`` (the full lesson), ``blank`` (the student version, untouched)
+   and ``mistake`` (the full lesson with one typical mistake in one exercise);
+3. ``nbgrader autograde`` runs the three notebooks top to bottom and records the points;
+4. ``nbgrader generate_feedback`` writes the HTML a student gets back.
+
+The solution must get every automatic point, the blank version none (and still run to the end), the
+mistake must lose that exercise's points and no others, and the feedback must show the hint that the
+lesson's checker gives for that mistake. Each lesson runs three times here, so this is one of the
+slowest tests (about 11 minutes in all; lessons 3 and 4 train their demo models each time).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import NOTEBOOKS
+
+from helpers.student_versions import student_version
+
+nbgrader_api = pytest.importorskip("nbgrader.api", reason='nbgrader is the teacher extra: pip install -e ".[teacher]"')
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One typical mistake: in solution cell ``cell``, the text ``right`` is replaced by ``wrong``."""
+
+    cell: str  # grade_id of the solution cell
+    right: str
+    wrong: str
+    hint: str  # what the checker's message must say (plain text, as in the lesson)
+
+
+MISTAKES = {
+    "01_softmax_and_temperature": Mistake(
+        "ex1_softmax", "np.exp((z - top) / T)", "np.exp(z - top) ** T",  # p ** T: fastai #1264
+        "the wrong way round",
+    ),
+    "02_sampling": Mistake(
+        "ex1_inverse_cdf", 'side="right"', 'side="left"',  # ties at the boundary go the wrong way
+        "side='right'",
+    ),
+    "03_tiny_rnn": Mistake(
+        "ex3_perplexity", "return float(np.exp(nll.mean()))", "return float(nll.mean())",  # the loss
+        "the mean loss in nats; perplexity is exp of it",
+    ),
+    "04_char_lstm": Mistake(
+        "ex1_lstm_step", "i, f, g, o = np.split(gates, 4)", "i, f, o, g = np.split(gates, 4)",  # gate order
+        "order i, f, g, o",
+    ),
+    "05_temperature_measured": Mistake(
+        "ex4_detective", "return float(best_t)", "return float(1 / best_t)",  # beta, not T
+        "beta = 1/T",
+    ),
+    "06_beyond_temperature": Mistake(
+        "ex2_min_p",  # an absolute threshold on the probability, not one relative to the top choice's
+        "return np.where(logits >= logits.max() + np.log(min_p), logits, -np.inf)",
+        "return np.where(softmax_with_temperature(logits) >= min_p, logits, -np.inf)",
+        "relative",
+    ),
+}
+
+STUDENTS = ("solution", "blank", "mistake")
+
+
+def test_every_lesson_has_a_typical_mistake():
+    assert sorted(MISTAKES) == [p.stem for p in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("course")
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        'c.CourseDirectory.course_id = "temperature"\n'
+        "# Lessons 3 and 4 train their demo models in one cell each (under a minute alone).\n"
+        "c.Execute.timeout = 600\n"
+    )
+    return root
+
+
+def nbgrader(course: Path, *args: str) -> str:
+    """Run ``nbgrader ARGS`` in the course directory; fail with its log if it fails."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # it calls alembic
+    env["JUPYTER_CONFIG_DIR"] = str(course / ".jupyter")  # no personal nbgrader settings
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0 and "[ERROR]" not in log and "| ERROR]" not in log, log
+    return log
+
+
+def _with_mistake(nb: nbformat.NotebookNode, mistake: Mistake) -> nbformat.NotebookNode:
+    cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == mistake.cell]
+    assert len(cells) == 1 and cells[0].metadata["nbgrader"]["solution"], mistake.cell
+    assert mistake.right in cells[0].source, f"the solution of {mistake.cell} changed: update MISTAKES"
+    cells[0].source = cells[0].source.replace(mistake.right, mistake.wrong)
+    return nb
+
+
+def _check_cell_of(nb: nbformat.NotebookNode, solution_id: str) -> str:
+    """grade_id of the graded cell that follows the solution cell ``solution_id``."""
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    following = nb.cells[ids.index(solution_id) + 1]
+    assert following.metadata["nbgrader"]["grade"], f"no check cell after {solution_id}"
+    return following.metadata["nbgrader"]["grade_id"]
+
+
+def _text(html_page: str) -> str:
+    """The visible text of an HTML page (tags dropped, entities decoded, ANSI colour spans merged)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_page))
+
+
+def _errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("lesson", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_nbgrader_round_trip(course: Path, lesson: Path):
+    name, mistake = lesson.stem, MISTAKES[lesson.stem]
+    assignment = "lesson" + name[:2]
+    source = course / "source" / assignment / lesson.name
+    source.parent.mkdir(parents=True)
+    shutil.copy(lesson, source)
+
+    # 1. The student version, by nbgrader: its code is exactly what `make student` hands out.
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    release = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
+    full = nbformat.read(lesson, as_version=4)
+    ours = student_version(full)
+    assert [c.source for c in release.cells if c.cell_type == "code"] == [
+        c.source for c in ours.cells if c.cell_type == "code"
+    ], "nbgrader's release and `make student` differ in their code"
+    assert "BEGIN SOLUTION" not in "".join(c.source for c in release.cells)
+
+    # 2. Three hand-ins.
+    handed_in = {"solution": full, "blank": release, "mistake": _with_mistake(nbformat.read(lesson, as_version=4), mistake)}
+    for student, nb in handed_in.items():
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / lesson.name)
+
+    # 3. and 4. Autograde (runs each notebook) and feedback.
+    nbgrader(course, "autograde", assignment)
+    nbgrader(course, "generate_feedback", assignment)
+
+    missed = _check_cell_of(full, mistake.cell)
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grades = {
+            student: {
+                g.name: (g.score, g.max_score, g.cell_type, g.needs_manual_grade)
+                for g in gradebook.find_submission_notebook(lesson.stem, assignment, student).grades
+            }
+            for student in STUDENTS
+        }
+    auto = [gid for gid, (_, _, kind, _) in grades["solution"].items() if kind == "code"]
+    assert len(auto) >= 3 and missed in auto
+    for gid, (score, max_score, kind, needs_person) in grades["solution"].items():
+        if kind == "code":
+            assert score == max_score > 0, f"the solution lost points on {gid}"
+        else:
+            assert needs_person, f"{gid}: a written answer is for a person to grade"
+    for gid, (score, max_score, _, _) in grades["blank"].items():
+        assert score == 0, f"the untouched student version got {score} of {max_score} on {gid}"
+    for gid in auto:
+        score, max_score, _, _ = grades["mistake"][gid]
+        assert score == (0 if gid == missed else max_score), f"the mistake in {mistake.cell} changed {gid}: {score}/{max_score}"
+
+    # The blank version ran to the end: every code cell ran; only the check cells failed, each with
+    # the reminder that the exercise is not written yet.
+    graded = nbformat.read(course / "autograded" / "blank" / assignment / lesson.name, as_version=4)
+    code = [c for c in graded.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "the autograder stopped before the end of the lesson"
+    for cell in code:
+        errors = _errors(cell)
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            assert errors and errors[0].ename == "ExerciseFailed" and "not written yet" in errors[0].evalue
+        else:
+            assert not errors, f"a cell failed in the student version:\n{cell.source}\n{errors}"
+
+    # The mistake's feedback shows the checker's hint, in the check cell's output.
+    graded = nbformat.read(course / "autograded" / "mistake" / assignment / lesson.name, as_version=4)
+    check = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == missed)
+    errors = _errors(check)
+    assert errors and errors[0].ename == "ExerciseFailed" and mistake.hint in errors[0].evalue, errors
+    feedback = _text((course / "feedback" / "mistake" / assignment / f"{lesson.stem}.html").read_text())
+    hint_line = errors[0].evalue.splitlines()[0]
+    assert hint_line in feedback, f"the feedback does not show the checker's hint {hint_line!r}"
+    assert "raise _fail(" not in feedback, "the feedback shows the checker's code, not only its hint"
+    assert "not written yet" in _text((course / "feedback" / "blank" / assignment / f"{lesson.stem}.html").read_text())
