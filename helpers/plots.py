@@ -71,6 +71,9 @@ def figure_summary(fig: Figure) -> str:
 # Okabe and Ito's colour-blind-safe palette (without its yellow, too pale on white), as the lessons'
 # colour cycle: lines told apart by colour ("C0", "C1", …) stay apart for readers with any common
 # colour-vision deficiency. The lessons' fixed colours (orange against grey or blue) are safe too.
+PROJECTOR_FONT_PT = 12  # the lessons' text size in figures (ticks and legends one point smaller)
+PROJECTOR_MAX_WIDTH_IN = 10.0  # the widest figure a lesson draws, in inches (at 100 dpi: 1,000 px)
+
 COLOR_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
 
 
@@ -83,14 +86,24 @@ def use_lesson_style() -> None:
     """
     matplotlib.rcParams.update(
         {
-            "figure.figsize": (7.0, 3.2),
+            "figure.figsize": (8.0, 3.6),
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "axes.grid": True,
             "grid.alpha": 0.3,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "font.size": 10,
+            # Legible on a projector: figures at most 10 inches (1,000 px) wide, so that a classroom
+            # screen shows them at nearly full size, with 12-point text and 11-point ticks (16 and 15
+            # px: the size of JupyterLab's own text). tests/test_plots_widgets.py holds every lesson
+            # and widget to it.
+            "font.size": PROJECTOR_FONT_PT,
+            "axes.titlesize": PROJECTOR_FONT_PT + 1,
+            "axes.labelsize": PROJECTOR_FONT_PT,
+            "xtick.labelsize": PROJECTOR_FONT_PT - 1,
+            "ytick.labelsize": PROJECTOR_FONT_PT - 1,
+            "legend.fontsize": PROJECTOR_FONT_PT - 1,
+            "figure.titlesize": PROJECTOR_FONT_PT + 1,
             "axes.prop_cycle": matplotlib.cycler(color=list(COLOR_CYCLE)),
         }
     )
@@ -517,7 +530,7 @@ class TruncationBars(_BlitChart):
         everything = TruncationView(view.labels, view.final, view.untruncated, np.arange(len(view.labels)) % 2 == 0,
                                     0, view.vocab_size, 1.0, 0.0)  # one kept and one cut bar per slot for the legend
         truncation_bars(self.ax, everything, title=" ")
-        self.ax.title.set_fontsize(10)
+        self.ax.title.set_fontsize(PROJECTOR_FONT_PT - 1)
         self._cut, self._kept = self.ax.containers[-2], self.ax.containers[-1]
         x = np.arange(len(view.labels))
         for container in (self._cut, self._kept):

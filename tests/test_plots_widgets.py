@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from pathlib import Path
+
+import matplotlib
+import matplotlib.text
+import nbformat
 import numpy as np
 import pytest
+from conftest import NOTEBOOKS
 from matplotlib.figure import Figure
 
 from helpers import plots, softmax, widgets
@@ -242,3 +250,79 @@ def test_the_lessons_colour_cycle_is_readable_with_colour_blindness():
     assert _closest_pair(default) < 12, "the check tells matplotlib's default (red beside green) apart"
     # the widgets' fixed colours: chosen T against the model's T = 1, samples against exact
     assert _closest_pair([plots.TEMPERED_COLOR, plots.MODEL_COLOR, plots.SAMPLE_COLOR]) > 12
+
+
+# Legible on a projector ---------------------------------------------------------------------------
+
+FONT_SETTING = re.compile(r"(?:fontsize|labelsize)\s*=\s*([^,)\s]+)|set_fontsize\(([^)]+)\)")
+
+
+def _small_fonts(source: str) -> list[str]:
+    """Font sizes set in ``source`` below the projector minimum (numbers, or "small", "x-small" ...)."""
+    small = []
+    for match in FONT_SETTING.finditer(source):
+        value = match[1] or match[2]
+        try:
+            too_small = float(value) < plots.PROJECTOR_FONT_PT - 1
+        except ValueError:  # a name (fine: the constants) or a relative size such as "small"
+            too_small = "small" in value
+        if too_small:
+            small.append(match[0])
+    return small
+
+
+def _png_width(png_b64: str) -> int:
+    return int.from_bytes(base64.b64decode(png_b64)[16:20], "big")  # the PNG header's IHDR width
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_lesson_figures_fit_a_projector_and_use_no_small_text(path):
+    """At most 1,000 px wide (shown at nearly full size on a classroom screen), no font set smaller."""
+    nb = nbformat.read(path, as_version=4)
+    widest = plots.PROJECTOR_MAX_WIDTH_IN * 100
+    figures = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if "image/png" in output.get("data", {}):
+                figures += 1
+                width = _png_width(output.data["image/png"])
+                assert width <= widest, f"a {width}-px-wide figure:\n{cell.source}"
+        assert not _small_fonts(cell.source), f"small text {_small_fonts(cell.source)} in:\n{cell.source}"
+    assert figures or path.stem.startswith("04"), "every lesson but 4 draws stored figures"
+
+
+def test_helpers_set_no_small_text():
+    for module in (plots, widgets):
+        assert not _small_fonts(Path(module.__file__).read_text()), module.__name__
+    assert _small_fonts('ax.tick_params(labelsize=8); ax.legend(fontsize="small"); t.set_fontsize(9)') == [
+        "labelsize=8", 'fontsize="small"', "set_fontsize(9)"
+    ], "the pattern finds small text"
+
+
+def test_widget_figures_have_projector_sized_text():
+    """Every piece of text in every widget's figure, drawn as a lesson draws it, is 11 pt or more."""
+    from helpers import char_lstm
+
+    chars = list("abcdefghij ")
+    logits = np.linspace(3, -2, len(chars))
+    with matplotlib.rc_context():
+        plots.use_lesson_style()
+        assert matplotlib.rcParams["font.size"] == plots.PROJECTOR_FONT_PT >= 12
+        model = char_lstm.load_pretrained()
+        monitor = widgets.TrainingMonitor(total_steps=100)
+        monitor.update([(step, 3.0 - step / 100) for step in range(1, 101)], "a sample")
+        figures = {
+            "TemperatureExplorer": widgets.TemperatureExplorer({"ab": logits}, chars).figure,
+            "SamplingExplorer": widgets.SamplingExplorer(logits, chars).figure,
+            "TrainingMonitor": monitor.figure,
+            "TemperatureDashboard": widgets.TemperatureDashboard(model, prompt="ROMEO:\n", length=20).chart.figure,
+            "TruncationDashboard": widgets.TruncationDashboard(model, prompt="ROMEO:\n", length=20).chart.figure,
+        }
+        for name, figure in figures.items():
+            assert figure.get_figwidth() <= plots.PROJECTOR_MAX_WIDTH_IN, name
+            texts = [t for t in figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+            assert len(texts) >= 5, f"{name}: no labels?"
+            small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() < plots.PROJECTOR_FONT_PT - 1}
+            assert not small, f"{name}: text smaller than {plots.PROJECTOR_FONT_PT - 1} pt: {small}"
