@@ -61,19 +61,32 @@ CUT_COLOR = "#ced4da"  # tokens removed by top-k / top-p / min-p (drawn hatched)
 
 
 def figure_summary(fig: Figure) -> str:
-    """A one-line text stand-in for a figure: its axes' titles (what notebook tests compare)."""
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    if titles:
-        return "[figure: " + " | ".join(titles) + "]"
-    return f"[figure with {len(fig.axes)} axes]"
+    """A text stand-in for a figure: what notebook tests compare, and what a screen reader reads.
 
+    The figure's suptitle, then each visible panel's title with its axis labels, e.g.
+    ``[figure: Perplexity = 2 ** entropy (x: temperature T (log scale); y: effective number of
+    choices)]``. Panels with their axes switched off (a legend-only panel) are left out; a panel
+    without a title says "untitled".
+    """
+    panels = []
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        labels = "; ".join(f"{axis}: {' '.join(label.split())}" for axis, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if label)
+        title = " ".join(ax.get_title().split()) or "untitled"  # one line, even where the figure wraps it
+        panels.append(f"{title} ({labels})" if labels else title)
+    if not panels:
+        return f"[figure with {len(fig.axes)} axes]"
+    suptitle = " ".join(fig.get_suptitle().split())
+    return "[figure: " + (f"{suptitle} — " if suptitle else "") + " | ".join(panels) + "]"
+
+
+PROJECTOR_FONT_PT = 12  # the lessons' text size in figures (ticks and legends one point smaller)
+PROJECTOR_MAX_WIDTH_IN = 10.0  # the widest figure a lesson draws, in inches (at 100 dpi: 1,000 px)
 
 # Okabe and Ito's colour-blind-safe palette (without its yellow, too pale on white), as the lessons'
 # colour cycle: lines told apart by colour ("C0", "C1", …) stay apart for readers with any common
 # colour-vision deficiency. The lessons' fixed colours (orange against grey or blue) are safe too.
-PROJECTOR_FONT_PT = 12  # the lessons' text size in figures (ticks and legends one point smaller)
-PROJECTOR_MAX_WIDTH_IN = 10.0  # the widest figure a lesson draws, in inches (at 100 dpi: 1,000 px)
-
 COLOR_CYCLE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
 
 

@@ -33,6 +33,13 @@ def test_lesson_has_the_parts_of_a_lesson(path):
     assert "## Summary" in markdown and "**Next:**" in markdown and "## Exercises" in markdown
     headings = re.findall(r"^## (\d+)\. ", markdown, flags=re.M)
     assert headings == [str(i) for i in range(1, len(headings) + 1)] and len(headings) >= 5
+    following = NOTEBOOKS.index(path) + 1
+    if following < len(NOTEBOOKS):  # "Next" opens the next lesson itself, under its own title
+        nxt = NOTEBOOKS[following]
+        title = _source(nbformat.read(nxt, as_version=4).cells[0]).splitlines()[0].removeprefix("# ")
+        link = re.search(r"\*\*Next:\*\* \[([^\]]+)\]\(([^)]+)\)", markdown)
+        assert link and link[2] == nxt.name, f"**Next:** should link {nxt.name}"
+        assert title.startswith(" ".join(link[1].split())), f"the link says {link[1]!r}, the lesson is {title!r}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -65,6 +72,12 @@ def test_stored_outputs_read_well(path):
         outputs = json.dumps(c.outputs)
         assert '"output_type": "error"' not in outputs
         assert "<Figure size" not in outputs
+        for output in c.outputs:  # every figure: a title and an x label on each panel, a y label somewhere
+            summary = output.get("data", {}).get("text/plain", "") if "image/png" in output.get("data", {}) else ""
+            if summary.startswith("[figure"):
+                panels = summary.split(" — ", 1)[-1].split(" | ")
+                assert summary.startswith("[figure: ") and "untitled" not in summary, summary
+                assert all("(x: " in panel for panel in panels) and "y: " in summary, f"axis labels missing: {summary}"
         assert not re.search(r"/work/|/root/|/home/\w+/|shared/data", outputs), "a machine path in an output"
         src = _source(c)
         if "plt.subplots" in src:
@@ -101,3 +114,14 @@ def test_exercises_carry_nbgrader_metadata(path):
         assert meta.get("locked") == (not meta.get("solution")), "answers editable, everything else locked"
         if meta.get("grade"):
             assert meta.get("points", 0) > 0
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_prediction_cells_come_empty(path):
+    """A "predict, then check" cell holds no prediction (None), in the lesson and the student version."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for cell in nb.cells:
+        found += re.findall(r"^(my_(?:guess|prediction)\w*) = (.+?)\s*(?:#.*)?$", _source(cell), flags=re.M)
+    assert [value for _name, value in found] == ["None"] * len(found), f"a prediction given away: {found}"
+    assert len(found) == (1 if path.name[:2] in ("05", "06") else 0), f"prediction cells: {found}"

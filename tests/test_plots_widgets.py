@@ -64,11 +64,15 @@ def test_png_is_deterministic():
     assert a == b and a.startswith(b"\x89PNG")
 
 
-def test_figure_summary_lists_titles():
+def test_figure_summary_lists_titles_and_axis_labels():
     fig = Figure()
-    fig.add_subplot(1, 2, 1).set_title("left")
-    fig.add_subplot(1, 2, 2).set_title("right")
-    assert plots.figure_summary(fig) == "[figure: left | right]"
+    fig.add_subplot(1, 3, 1).set(title="left", xlabel="temperature T", ylabel="entropy (bits)")
+    fig.add_subplot(1, 3, 2).set(xlabel="training\nstep")  # wrapped in the figure, one line in text
+    fig.add_subplot(1, 3, 3).axis("off")  # a legend-only panel
+    assert plots.figure_summary(fig) == "[figure: left (x: temperature T; y: entropy (bits)) | untitled (x: training step)]"
+    fig.suptitle("both")
+    assert plots.figure_summary(fig).startswith("[figure: both — left (")
+    assert plots.figure_summary(Figure()) == "[figure with 0 axes]"
 
 
 def test_temperature_explorer_reacts_to_slider_and_context():
