@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from .softmax import check_temperature
+from .softmax import check_temperature, softmax_with_temperature
 
 __all__ = [
     "ChiSquareResult",
@@ -416,9 +416,7 @@ def temperature_standard_error(logits: ArrayLike, temperature: float) -> float:
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 2 or len(z) == 0:
         raise ValueError(f"logits must have shape (N, V) with N >= 1, got {z.shape}")
-    zt = z / t
-    p = np.exp(zt - zt.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax_with_temperature(z, t)
     finite = np.where(np.isfinite(z), z, 0.0)
     mean = (p * finite).sum(axis=1)
     variance = (p * (finite - mean[:, None]) ** 2).sum(axis=1)
