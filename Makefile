@@ -22,8 +22,10 @@ VOILA_OPTS := --theme=light --Voila.ip=127.0.0.1 --VoilaConfiguration.extension_
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml binder/overrides.json
+$(STAMP): requirements.txt pyproject.toml binder/overrides.json tools/install_torch.py
 	$(PYTHON) -m venv $(VENV)
+	@# PyTorch first: on Linux without an NVIDIA GPU the CPU build, not PyPI's CUDA build (several GB).
+	$(BIN)/python tools/install_torch.py
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@# JupyterLab 4.6 sends widget messages on a kernel subshell, which races figure drawing
 	@# (blank figures: jupyterlab#19719, ipykernel#1564). Turn that off for this environment.
@@ -41,9 +43,11 @@ $(TEACHER_STAMP): $(STAMP)
 	done
 	touch $(TEACHER_STAMP)
 
-# (--allow-root only where make runs as root, e.g. in a container)
+# JupyterLab's file browser at the repository root (so that the lessons' links to the README work),
+# lesson 1 open. (--allow-root only where make runs as root, e.g. in a container.)
+LAB_COMMAND = $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(FIRST_LESSON)
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(FIRST_LESSON)
+	$(LAB_COMMAND)
 
 test: $(TEACHER_STAMP)
 	tests/browser/install_chromium.sh

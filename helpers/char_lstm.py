@@ -32,8 +32,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import data
-from .sampling import Truncation, as_generator, gumbel_noise, sample_gumbel_max
+from . import data, threads
+from .progress import Progress
+from .sampling import Truncation, as_generator, gumbel_max_rows, gumbel_noise, sample_gumbel_max
 from .softmax import check_temperature, log_softmax
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
     "CharLSTM",
     "CheckpointError",
     "DEFAULT_CHECKPOINT",
-    "cpu_budget",
+    "DEMO_CHECKPOINT",
     "train",
     "validation_loss",
     "validation_logits",
@@ -49,6 +50,7 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "load_pretrained",
+    "load_run",
     "input_sensitivity",
     "gate_values",
     "sample",
@@ -59,6 +61,8 @@ __all__ = [
 ]
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "char_lstm.pt"
+DEMO_CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "char_lstm_demo.pt"  # lesson 4's live run
+threads.use_outside_default()  # PyTorch is imported now: one thread outside the helpers (helpers.threads)
 FORMAT = "temperature-lessons/char-lstm/1"
 
 
@@ -78,7 +82,7 @@ class Config:
     clip: float = 1.0
     eval_every: int = 100
     seed: int = 0
-    threads: int = 0  # CPU threads for training; 0 = as many as this machine lets us use (cpu_budget())
+    threads: int = 0  # CPU threads for training; 0 = helpers.threads' policy (the CPUs free now, re-decided)
 
 
 class CharLSTM(nn.Module):
@@ -150,6 +154,7 @@ def _stream_logits(model: CharLSTM, ids: np.ndarray | str, streams: int, chunk: 
         model.train(was_training)
 
 
+@threads.adaptive
 def validation_loss(model: CharLSTM, ids: np.ndarray | str, streams: int = 32, chunk: int = 256) -> float:
     """Mean cross-entropy (nats/char) of predicting each character of ``ids`` from the ones before.
 
@@ -164,6 +169,7 @@ def validation_loss(model: CharLSTM, ids: np.ndarray | str, streams: int = 32, c
     return total / count
 
 
+@threads.adaptive
 def validation_logits(
     model: CharLSTM, ids: np.ndarray | str, streams: int = 32, chunk: int = 256
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -176,6 +182,7 @@ def validation_logits(
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+@threads.adaptive
 @torch.no_grad()
 def continuation_logits(model: CharLSTM, prompt: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """The logits the model gave each character of ``text`` when it followed ``prompt``.
@@ -195,22 +202,6 @@ def continuation_logits(model: CharLSTM, prompt: str, text: str) -> tuple[np.nda
         model.train(was_training)
     start = len(prompt) - 1
     return logits[0, start:].double().numpy(), ids[len(prompt):].astype(np.int64)
-
-
-def cpu_budget() -> int:
-    """How many CPUs this process may really use: the cgroup CPU quota if there is one (containers,
-    Binder), else the CPUs it may run on. At least 1."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS
-        cpus = os.cpu_count() or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            cpus = min(cpus, max(1, int(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, cpus)
 
 
 def _in_notebook() -> bool:
@@ -237,9 +228,9 @@ def train(
     training split, uses AdamW with a one-cycle learning-rate schedule peaking at ``max_lr``, and
     clips the gradient norm to ``clip``. Every ``eval_every`` steps it measures the validation loss
     (last 10 %) and keeps the weights if they are the best so far (longer training overfits).
-    PyTorch uses ``threads`` CPU threads meanwhile; 0 means :func:`cpu_budget`, so that a container
-    limited to one CPU (Binder, a JupyterHub) does not run two spinning threads on it, which can make
-    training many times slower.
+    PyTorch uses ``threads`` CPU threads meanwhile; 0 means :mod:`helpers.threads`' policy: the CPUs
+    this process can get now (its budget less what other programs keep busy), decided again as the
+    run goes, because two spinning threads on a CPU that is not free make a step many times slower.
 
     Progress: ``progress="auto"`` shows a live widget (progress bar, loss curve, a sample at each
     evaluation) in a notebook and prints one line per evaluation in a terminal; ``"notebook"``,
@@ -269,12 +260,15 @@ def train(
         display(monitor)
     elif progress == "none":
         log = log or (lambda line: None)
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(config.threads if config.threads > 0 else min(previous_threads, cpu_budget()))
-    try:
-        return _train(text, config, log, callbacks_step, callbacks_eval)
-    finally:
-        torch.set_num_threads(previous_threads)
+    if config.threads > 0:
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(config.threads)
+        try:
+            return _train(text, config, log, callbacks_step, callbacks_eval, refresh=lambda: None)
+        finally:
+            torch.set_num_threads(previous_threads)
+    with threads.adaptive_threads() as pool:
+        return _train(text, config, log, callbacks_step, callbacks_eval, refresh=pool.refresh)
 
 
 def _train(
@@ -283,6 +277,7 @@ def _train(
     log: Callable[[str], None] | None,
     callbacks_step: list[Callable[[int, float], None]],
     callbacks_eval: list[Callable[[int, float, float, CharLSTM], None]],
+    refresh: Callable[[], object],
 ) -> tuple[CharLSTM, data.Vocabulary, dict]:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -299,7 +294,9 @@ def _train(
     curve_every = max(1, config.steps // 100)
     running = None
     start = time.perf_counter()
+    clock = Progress(config.steps)
     for step in range(1, config.steps + 1):
+        refresh()  # the thread count follows other programs' load
         starts = rng.integers(0, len(train_ids) - config.seq_length - 1, config.batch_size)
         window = torch.from_numpy(train_ids[starts[:, None] + offsets])
         logits, _ = model(window[:, :-1])
@@ -310,6 +307,7 @@ def _train(
         opt.step()
         sched.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        clock.update(step)
         for callback in callbacks_step:
             callback(step, running)
         if step % curve_every == 0:
@@ -319,9 +317,8 @@ def _train(
             history.append((step, running, val))
             if val < best[0]:
                 best = (val, step, {k: v.detach().clone() for k, v in model.state_dict().items()})
-            elapsed = time.perf_counter() - start
             log(f"step {step:5d}/{config.steps}  train {running:.3f}  val {val:.3f} nats/char  "
-                f"(best {best[0]:.3f} at {best[1]})  {elapsed:6.0f} s")
+                f"(best {best[0]:.3f} at {best[1]})  {clock.text()}")
             for callback in callbacks_eval:
                 callback(step, running, val, model)
     seconds = time.perf_counter() - start
@@ -403,6 +400,22 @@ def load_pretrained(path: str | Path | None = None) -> CharLSTM:
     return model
 
 
+def load_run(path: str | Path, config: Config) -> tuple[CharLSTM, data.Vocabulary, dict]:
+    """A shipped training run, as :func:`train` would return it: ``(model, vocab, info)``.
+
+    For a slow machine (lesson 4, section 3): instead of training with ``config``, load the result
+    of that very run from ``path`` (e.g. :data:`DEMO_CHECKPOINT`). A checkpoint trained with another
+    configuration is refused with the differences named, never used silently.
+    """
+    model, vocab, meta = load_checkpoint(path)
+    stored, wanted = meta["config"], asdict(config)
+    differ = {k: (stored.get(k), v) for k, v in wanted.items() if k != "threads" and stored.get(k) != v}
+    if differ:
+        listed = ", ".join(f"{k}: the file has {a!r}, you asked for {b!r}" for k, (a, b) in differ.items())
+        raise CheckpointError(f"{path} was trained with another configuration ({listed}).")
+    return model, vocab, meta["info"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Sampling (reference implementation: one character at a time through nn.LSTM)
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +424,7 @@ def load_pretrained(path: str | Path | None = None) -> CharLSTM:
 # Looking inside
 # ---------------------------------------------------------------------------------------------
 
+@threads.adaptive
 def input_sensitivity(model: CharLSTM, text: str) -> np.ndarray:
     """How much each earlier character still matters to the model's last prediction.
 
@@ -433,6 +447,7 @@ def input_sensitivity(model: CharLSTM, text: str) -> np.ndarray:
     return grad[0].norm(dim=1).numpy()[::-1].copy()
 
 
+@threads.adaptive
 def gate_values(model: CharLSTM, text: str) -> dict[str, np.ndarray]:
     """The LSTM's gate activations while it reads ``text``.
 
@@ -472,34 +487,7 @@ def gate_values(model: CharLSTM, text: str) -> dict[str, np.ndarray]:
 # where one choice flips (common random numbers), and all samplers give the same text.
 
 
-def _choose(
-    z: np.ndarray, temperatures: np.ndarray | float, noise: np.ndarray, truncation: Truncation | None = None
-) -> np.ndarray:
-    """``argmax(z / T + noise)`` per row: ``z`` and ``noise`` of shape ``(k, V)``, ``T`` one per row
-    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise``, uniform), over
-    the tokens that survive ``truncation`` (top-k, top-p, min-p; see :mod:`helpers.sampling`).
-
-    The one place the samplers turn logits into choices, so they all choose alike.
-    """
-    if truncation is not None and truncation.active:
-        t_rows = temperatures if np.ndim(temperatures) == 0 else np.asarray(temperatures, np.float64)[:, None]
-        z = np.where(truncation.mask(z, t_rows), z, -np.inf)
-        noise = np.where(np.isfinite(z), noise, -np.inf)  # T = inf: uniform over the survivors only
-    if np.ndim(temperatures) == 0:  # one temperature for all rows: the hot path of a live slider
-        t = float(temperatures)
-        if t == 0.0:
-            return np.argmax(z, axis=1)
-        if math.isinf(t):
-            return np.argmax(noise, axis=1)
-        return np.argmax(z / t + noise, axis=1)
-    t = np.asarray(temperatures, dtype=np.float64)
-    greedy, uniform = t == 0.0, np.isinf(t)
-    scores = z / np.where(greedy | uniform, 1.0, t)[:, None] + noise
-    if greedy.any():
-        scores[greedy] = z[greedy]
-    if uniform.any():
-        scores[uniform] = noise[uniform]
-    return np.argmax(scores, axis=1)
+_choose = gumbel_max_rows  # the one place the samplers turn logits into choices (helpers.sampling)
 
 
 def _model_probs(logits: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -510,13 +498,14 @@ def _model_probs(logits: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.exp(np.take_along_axis(logp, ids[..., None], axis=-1)[..., 0])
 
 
+@threads.adaptive
 @torch.no_grad()
 def sample(
     model: CharLSTM,
     prompt: str,
     length: int,
     temperature: float,
-    seed: int | np.random.Generator = 0,
+    seed: int | np.random.Generator,
     return_probs: bool = False,
     *,
     top_k: int | None = None,
@@ -570,7 +559,7 @@ def sample_many(
     prompt: str,
     length: int,
     temperatures: Sequence[float],
-    seed: int | Sequence[int] = 0,
+    seed: int | Sequence[int],
     *,
     top_k: int | None = None,
     top_p: float | None = None,
@@ -612,6 +601,7 @@ class Sweep:
     truncation: Truncation
 
 
+@threads.adaptive
 def sweep(
     model: CharLSTM,
     prompts: Sequence[str],
@@ -733,6 +723,7 @@ class FastSampler:
             h[k], c[k] = self._cell(np.concatenate([h[k - 1], h[k]], axis=1) @ w + b, c[k])
         return h[-1] @ self.head_w + self.head_b
 
+    @threads.adaptive
     def prompt_state(self, prompt: str) -> PromptState:
         """The state after reading ``prompt``: compute it once to generate many continuations."""
         if not isinstance(prompt, str) or not prompt:
@@ -766,12 +757,13 @@ class FastSampler:
 
     # -- one text ------------------------------------------------------------------------------
 
+    @threads.adaptive
     def continuation(
         self,
         prompt: str | PromptState,
         length: int,
         temperature: float,
-        seed: int = 0,
+        seed: int | np.random.Generator,
         previous: Continuation | None = None,
         truncation: Truncation | None = None,
     ) -> Continuation:
@@ -835,7 +827,7 @@ class FastSampler:
         prompt: str | PromptState,
         length: int,
         temperature: float,
-        seed: int | np.random.Generator = 0,
+        seed: int | np.random.Generator,
         truncation: Truncation | None = None,
     ) -> tuple[str, np.ndarray]:
         """``(text, probs)``, as :func:`sample` with ``return_probs=True``."""
@@ -844,12 +836,13 @@ class FastSampler:
 
     # -- many texts at once --------------------------------------------------------------------
 
+    @threads.adaptive
     def sample_batch(
         self,
         prompt: str | PromptState,
         length: int,
         temperatures: Sequence[float],
-        seed: int | Sequence[int] = 0,
+        seed: int | Sequence[int],
         truncation: Truncation | None = None,
     ) -> tuple[list[str], np.ndarray]:
         """All rows in one pass: see :func:`sample_many`."""

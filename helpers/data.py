@@ -45,15 +45,28 @@ CORPUS_BYTES = 1_115_394
 ENV_VAR = "TINYSHAKESPEARE_PATH"
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "data" / "tinyshakespeare" / "input.txt"
 
-_HOW_TO_FIX = (
-    "Either connect to the internet once (the corpus is then kept in data/tinyshakespeare/), "
-    f"or point the environment variable {ENV_VAR} at a copy of Tiny Shakespeare's input.txt "
-    "(or pass its path: load_corpus('/path/to/input.txt'))."
-)
+def _how_to_fix(cache: Path) -> str:
+    """The ways out when the corpus is missing, as a student should read them (first)."""
+    return (
+        "Three ways out:\n"
+        f"  1. Copy Tiny Shakespeare's input.txt to {cache}\n"
+        "     then run this cell again (no restart needed).\n"
+        f"  2. Or tell the lessons where your copy is: in the notebook, run\n"
+        f"         %env {ENV_VAR}=/path/to/input.txt\n"
+        "     then this cell again (no restart needed). Set in the shell before JupyterLab starts\n"
+        f"     (export {ENV_VAR}=/path/to/input.txt), it reaches every kernel started or restarted\n"
+        "     after that.\n"
+        "  3. Or connect to the internet once and run this cell again: the download is kept there."
+    )
 
 
 class CorpusUnavailableError(RuntimeError):
     """No local copy of the corpus and the download failed."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows (IPython's hook): the message and its ways out, first and alone,
+        instead of a long traceback through urllib that would hide them."""
+        return [f"\x1b[0;31mCorpusUnavailableError\x1b[0m: {self}"]
 
 
 def _verify(data: bytes, origin: str) -> str:
@@ -83,10 +96,11 @@ def _download(url: str, dest: Path, timeout_s: float) -> str:
         with urllib.request.urlopen(url, timeout=timeout_s) as response:
             data = response.read()
     except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)  # URLError wraps the socket's error
         raise CorpusUnavailableError(
-            f"Tiny Shakespeare is not on this machine and downloading it from {url} failed "
-            f"({err}). {_HOW_TO_FIX}"
-        ) from err
+            f"Tiny Shakespeare (the lessons' text) is not on this machine, and downloading it "
+            f"from {url} failed ({type(reason).__name__}: {reason}).\n{_how_to_fix(dest)}"
+        ) from None  # the network's own traceback says nothing a student can act on
     text = _verify(data, f"the download from {url}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as tmp:

@@ -35,6 +35,7 @@ __all__ = [
     "sample_multinomial",
     "gumbel_noise",
     "sample_gumbel_max",
+    "gumbel_max_rows",
     "sample",
     "choices_across_temperatures",
     "draw_counts",
@@ -153,6 +154,37 @@ def sample_gumbel_max(logits: ArrayLike, temperature: float, noise: ArrayLike) -
     if math.isinf(t):
         return int(np.argmax(np.where(np.isfinite(z), g, -np.inf)))
     return int(np.argmax(z / t + g))
+
+
+def gumbel_max_rows(
+    z: np.ndarray, temperatures: np.ndarray | float, noise: np.ndarray, truncation: Truncation | None = None
+) -> np.ndarray:
+    """``argmax(z / T + noise)`` per row: ``z`` and ``noise`` of shape ``(k, V)``, ``T`` one per row
+    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise``, uniform), over
+    the tokens that survive ``truncation`` (top-k, top-p, min-p; see :mod:`helpers.sampling`).
+
+    The one place the batched samplers (``helpers.char_lstm``, :func:`helpers.tiny_rnn.generate_many`)
+    turn logits into choices, so they all choose alike (lesson 2 teaches the trick, lesson 4 uses it).
+    """
+    if truncation is not None and truncation.active:
+        t_rows = temperatures if np.ndim(temperatures) == 0 else np.asarray(temperatures, np.float64)[:, None]
+        z = np.where(truncation.mask(z, t_rows), z, -np.inf)
+        noise = np.where(np.isfinite(z), noise, -np.inf)  # T = inf: uniform over the survivors only
+    if np.ndim(temperatures) == 0:  # one temperature for all rows: the hot path of a live slider
+        t = float(temperatures)
+        if t == 0.0:
+            return np.argmax(z, axis=1)
+        if math.isinf(t):
+            return np.argmax(noise, axis=1)
+        return np.argmax(z / t + noise, axis=1)
+    t = np.asarray(temperatures, dtype=np.float64)
+    greedy, uniform = t == 0.0, np.isinf(t)
+    scores = z / np.where(greedy | uniform, 1.0, t)[:, None] + noise
+    if greedy.any():
+        scores[greedy] = z[greedy]
+    if uniform.any():
+        scores[uniform] = noise[uniform]
+    return np.argmax(scores, axis=1)
 
 
 def sample(logits: ArrayLike, temperature: float, seed: int | np.random.Generator) -> int:

@@ -20,6 +20,7 @@ computes exactly what min-char-rnn computes. Losses are *reported* per character
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .sampling import as_generator, gumbel_noise, sample_gumbel_max
+from . import threads
+from .sampling import as_generator, gumbel_max_rows, gumbel_noise, sample_gumbel_max
 from .softmax import check_temperature, log_softmax
 
 __all__ = [
@@ -46,9 +48,16 @@ __all__ = [
     "train",
     "evaluate",
     "generate",
+    "generate_many",
     "log_probs",
     "save",
     "load",
+    "SHIPPED_RUN",
+    "RECIPE",
+    "TrainedRun",
+    "train_run",
+    "save_run",
+    "load_run",
 ]
 
 PARAM_NAMES = ("Wxh", "Whh", "Why", "bh", "by")
@@ -319,23 +328,45 @@ def train(
     """
     stream_end = np.append(state.starts[1:], len(data_ids))  # each stream reads up to the next one
     offsets = np.arange(seq_length + 1)
-    for _ in range(steps):
-        wrap = state.positions + seq_length + 1 > stream_end
-        state.positions[wrap] = state.starts[wrap]
-        state.hidden[wrap] = 0.0
-        window = data_ids[state.positions[:, None] + offsets]  # (B, L + 1)
-        loss, grads, state.hidden = loss_and_grads(state.params, window[:, :-1], window[:, 1:], state.hidden)
-        state.optimizer.step(state.params, clip_grads(grads, clip))
-        state.positions += seq_length
-        state.step += 1
-        state.smooth_loss = loss if state.smooth_loss is None else 0.99 * state.smooth_loss + 0.01 * loss
-        if state.step % every == 0:
-            state.history.append((state.step, state.smooth_loss))
-            if callback is not None:
-                callback(state)
+    with threads.adaptive_threads() as pool:
+        for _ in range(steps):
+            pool.refresh()  # follows other programs' load (see helpers.threads)
+            _train_step(state, data_ids, stream_end, offsets, seq_length, clip)
+            if state.step % every == 0:
+                state.history.append((state.step, state.smooth_loss))
+                if callback is not None:
+                    callback(state)
     return state
 
 
+def _train_step(
+    state: TrainState, data_ids: NDArray[np.int64], stream_end: NDArray[np.int64], offsets: NDArray[np.int64],
+    seq_length: int, clip: float,
+) -> None:
+    """One update of :func:`train`: the next chunk of every stream, forward, backward, Adagrad."""
+    wrap = state.positions + seq_length + 1 > stream_end
+    state.positions[wrap] = state.starts[wrap]
+    state.hidden[wrap] = 0.0
+    window = data_ids[state.positions[:, None] + offsets]  # (B, L + 1)
+    loss, grads, state.hidden = loss_and_grads(state.params, window[:, :-1], window[:, 1:], state.hidden)
+    state.optimizer.step(state.params, clip_grads(grads, clip))
+    state.positions += seq_length
+    state.step += 1
+    state.smooth_loss = loss if state.smooth_loss is None else 0.99 * state.smooth_loss + 0.01 * loss
+
+
+def _check_prompt(params: Mapping[str, Array], prompt_ids: NDArray[np.int64] | list[int]) -> NDArray[np.int64]:
+    """The prompt as ids of shape ``(P,)``, P >= 1, each in the model's vocabulary; else a clear error."""
+    prompt = np.asarray(prompt_ids, dtype=np.int64)
+    if prompt.ndim != 1 or prompt.size == 0:
+        raise ValueError("the prompt must be at least one character id")
+    v, _ = sizes(params)
+    if prompt.min() < 0 or prompt.max() >= v:
+        raise ValueError(f"prompt character ids must be in [0, {v}), got {prompt.tolist()}: encode the prompt with the model's vocabulary")
+    return prompt
+
+
+@threads.adaptive
 def evaluate(params: Mapping[str, Array], data_ids: NDArray[np.int64], seq_length: int = 100, batch_size: int = 64) -> float:
     """Mean cross-entropy per character (nats) of ``data_ids``, reading it as ``batch_size`` streams
     with the hidden state carried across chunks."""
@@ -372,7 +403,7 @@ def generate(
     prompt_ids: NDArray[np.int64] | list[int],
     length: int,
     temperature: float,
-    seed: int | np.random.Generator = 0,
+    seed: int | np.random.Generator,
     forced: Mapping[int, int] | None = None,
 ) -> tuple[NDArray[np.int64], Array]:
     """Generate ``length`` character ids after a prompt, feeding each choice back in.
@@ -388,12 +419,8 @@ def generate(
         (at this temperature) gave each of them, shape ``(length,)``.
     """
     t = check_temperature(temperature)
-    prompt = np.asarray(prompt_ids, dtype=np.int64)
-    if prompt.ndim != 1 or prompt.size == 0:
-        raise ValueError("the prompt must be at least one character id")
+    prompt = _check_prompt(params, prompt_ids)
     v, h = sizes(params)
-    if prompt.min() < 0 or prompt.max() >= v:
-        raise ValueError(f"prompt character ids must be in [0, {v}), got {prompt.tolist()}: encode the prompt with the model's vocabulary")
     rng = as_generator(seed)
     hidden = np.zeros(h)
     if prompt.size > 1:  # warm up on all but the last prompt character, which is fed in below
@@ -415,15 +442,59 @@ def generate(
     return out, probs
 
 
+@threads.adaptive
+def generate_many(
+    params: Mapping[str, Array],
+    prompt_ids: NDArray[np.int64] | list[int],
+    length: int,
+    temperatures: Sequence[float],
+    seeds: Sequence[int],
+) -> tuple[NDArray[np.int64], Array]:
+    """Many :func:`generate` calls in one batched pass (lesson 3, sections 5 and 6).
+
+    Row ``i`` is ``generate(params, prompt_ids, length, temperatures[i], seeds[i])``: the same noise
+    stream per seed, so the same text. Returns ``(ids, probs)``, both of shape ``(N, length)``.
+    """
+    ts = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
+    seeds = list(seeds)
+    if ts.size == 0 or len(seeds) != ts.size:
+        raise ValueError(f"give one seed per temperature (and at least one): {ts.size} temperatures, {len(seeds)} seeds")
+    prompt = _check_prompt(params, prompt_ids)
+    v, h = sizes(params)
+    n = ts.size
+    noise = np.stack([gumbel_noise(as_generator(s), (length, v)) for s in seeds], axis=1)  # (length, N, V)
+    hidden = np.zeros((n, h))
+    if prompt.size > 1:
+        hidden[:] = forward(params, prompt[None, :-1], np.zeros((1, h)))[0][0, -1]
+    x = np.full(n, prompt[-1])
+    out = np.empty((n, length), dtype=np.int64)
+    probs = np.empty((n, length))
+    wxh_t, whh_t, why_t, bh, by = params["Wxh"].T, params["Whh"].T, params["Why"].T, params["bh"], params["by"]
+    for step in range(length):
+        hidden = np.tanh(wxh_t[x] + hidden @ whh_t + bh)
+        logits = hidden @ why_t + by  # (N, V)
+        x = gumbel_max_rows(logits, ts, noise[step])
+        out[:, step] = x
+        for t in np.unique(ts):  # the probability at each row's own temperature, as generate() gives
+            rows = ts == t
+            probs[rows, step] = np.exp(np.take_along_axis(log_softmax(logits[rows], t), x[rows, None], axis=1)[:, 0])
+    return out, probs
+
+
 def log_probs(params: Mapping[str, Array], prompt_ids: NDArray[np.int64], ids: NDArray[np.int64]) -> Array:
     """Natural-log probability, under the model's own (``T = 1``) distribution, of each of ``ids``
-    following ``prompt_ids`` (as :func:`generate` continues a prompt). Shape ``(len(ids),)``."""
+    following ``prompt_ids`` (as :func:`generate` continues a prompt). ``ids`` of shape ``(L,)``, or
+    ``(N, L)`` for N continuations of the same prompt (e.g. from :func:`generate_many`); the result
+    has the shape of ``ids``."""
     prompt = np.asarray(prompt_ids, dtype=np.int64)
     seq = np.asarray(ids, dtype=np.int64)
+    rows = seq if seq.ndim == 2 else seq[None, :]
     _, h = sizes(params)
-    _, logits = forward(params, np.concatenate([prompt, seq])[None, :-1], np.zeros((1, h)))
-    logp = log_softmax(logits[0, len(prompt) - 1 :])
-    return logp[np.arange(len(seq)), seq]
+    inputs = np.concatenate([np.broadcast_to(prompt, (len(rows), prompt.size)), rows], axis=1)[:, :-1]
+    _, logits = forward(params, inputs, np.zeros((len(rows), h)))
+    logp = log_softmax(logits[:, len(prompt) - 1 :])
+    picked = np.take_along_axis(logp, rows[..., None], axis=-1)[..., 0]
+    return picked if seq.ndim == 2 else picked[0]
 
 
 def save(params: Mapping[str, Array], path: str | Path) -> None:
@@ -442,7 +513,7 @@ def load(path: str | Path, vocab_size: int | None = None, hidden_size: int | Non
         raise FileNotFoundError(f"no parameter file at {path}: train the model and save() it first")
     try:
         with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k].astype(np.float64) for k in f.files}
+            arrays = {k: f[k].astype(np.float64) for k in f.files if k in PARAM_NAMES}
     except (ValueError, OSError) as err:
         raise ValueError(f"{path} is not a tiny-RNN parameter file (.npz): {err}") from err
     missing = [n for n in PARAM_NAMES if n not in arrays]
@@ -458,3 +529,116 @@ def load(path: str | Path, vocab_size: int | None = None, hidden_size: int | Non
                 "Was it saved from a model with another vocabulary or hidden size?"
             )
     return {name: arrays[name] for name in PARAM_NAMES}
+
+
+# ---------------------------------------------------------------------------------------------
+# The lesson's training run, shipped (lesson 3, section 4)
+# ---------------------------------------------------------------------------------------------
+
+SHIPPED_RUN = Path(__file__).resolve().parent.parent / "data" / "tiny_rnn.npz"
+
+#: Lesson 3's training run: every number that decides its result (with the corpus and its split).
+RECIPE: dict[str, float | int] = {
+    "hidden_size": 128,
+    "init_seed": 1,
+    "init_scale": 0.01,
+    "batch_size": 32,
+    "seq_length": 25,
+    "learning_rate": 0.1,
+    "clip": 5.0,
+    "steps": 6000,
+    "every": 100,
+}
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """A finished training run: its ``params``, its loss ``history`` (``(step, smoothed training
+    loss in nats/char)`` pairs, one per ``every`` steps) and the ``recipe`` that produced it."""
+
+    params: Params
+    history: list[tuple[int, float]]
+    recipe: dict[str, float | int]
+
+
+def train_run(
+    train_ids: NDArray[np.int64],
+    vocab_size: int,
+    callback: Callable[[TrainState], None] | None = None,
+    **recipe: float | int,
+) -> TrainedRun:
+    """Train from scratch with :data:`RECIPE` (any entry overridden by ``recipe``): exactly what
+    lesson 3's training cell does. ``callback(state)`` is called every ``every`` steps."""
+    unknown = sorted(set(recipe) - set(RECIPE))
+    if unknown:
+        raise ValueError(f"unknown recipe entries {unknown}; the recipe has {sorted(RECIPE)}")
+    r = {**RECIPE, **recipe}
+    params = init_params(vocab_size, int(r["hidden_size"]), seed=int(r["init_seed"]), scale=float(r["init_scale"]))
+    state = start_training(params, train_ids, batch_size=int(r["batch_size"]), learning_rate=float(r["learning_rate"]))
+    train(state, train_ids, steps=int(r["steps"]), seq_length=int(r["seq_length"]), clip=float(r["clip"]),
+          callback=callback, every=int(r["every"]))
+    return TrainedRun(state.params, list(state.history), r)
+
+
+def save_run(path: str | Path, run: TrainedRun) -> None:
+    """Save a :class:`TrainedRun` to an ``.npz`` file: the parameters (float64, as trained), the
+    history and the recipe (as JSON text). Nothing in it needs unpickling."""
+    history = np.array(run.history, dtype=np.float64).reshape(-1, 2)
+    np.savez(path, **{name: run.params[name] for name in PARAM_NAMES}, history=history,
+             recipe=np.array(json.dumps(run.recipe, sort_keys=True)))
+
+
+def load_run(path: str | Path = SHIPPED_RUN, **expected: float | int) -> TrainedRun:
+    """Load a run saved by :func:`save_run` (by default the one the repository ships).
+
+    ``expected`` recipe entries (e.g. ``steps=6000``) must match the file's: a run trained with
+    another recipe is refused with a message naming the differences, never used silently.
+    """
+    path = Path(path)
+    params = load(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            history = [(int(s), float(v)) for s, v in f["history"]]
+            recipe = json.loads(str(f["recipe"]))
+    except (KeyError, ValueError) as err:
+        raise ValueError(f"{path} holds parameters but no training run (history and recipe): "
+                         f"write it with tiny_rnn.save_run ({err})") from None
+    differ = {k: (recipe.get(k), v) for k, v in expected.items() if recipe.get(k) != v}
+    if differ:
+        listed = ", ".join(f"{k}: the file has {a!r}, you expect {b!r}" for k, (a, b) in differ.items())
+        raise ValueError(f"{path} was trained with another recipe ({listed}). Retrain it: "
+                         "python -m helpers.tiny_rnn train")
+    return TrainedRun(params, history, recipe)
+
+
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+    import time
+
+    from . import data
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.tiny_rnn", description="Lesson 3's training run.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train with the lesson's recipe and save the run")
+    tr.add_argument("--out", type=Path, default=SHIPPED_RUN)
+    tr.add_argument("--corpus", type=Path, default=None, help="a local input.txt (default: see helpers.data)")
+    ev = sub.add_parser("evaluate", help="the validation loss of a saved run")
+    ev.add_argument("run", type=Path, nargs="?", default=SHIPPED_RUN)
+    ev.add_argument("--corpus", type=Path, default=None)
+    args = parser.parse_args(argv)
+    text = data.load_corpus(args.corpus)
+    vocab = data.Vocabulary.from_text(text)
+    train_ids, val_ids = data.train_val_split(vocab.encode(text))
+    if args.command == "train":
+        start = time.perf_counter()
+        run = train_run(train_ids, vocab.size)
+        save_run(args.out, run)
+        print(f"saved {args.out} ({args.out.stat().st_size / 1e3:.0f} kB): training loss {run.history[-1][1]:.3f}, "
+              f"validation {evaluate(run.params, val_ids):.4f} nats/char, {time.perf_counter() - start:.0f} s")
+    else:
+        run = load_run(args.run)
+        print(f"{args.run}: validation {evaluate(run.params, val_ids):.4f} nats/char after {run.recipe['steps']} steps")
+
+
+if __name__ == "__main__":
+    _main()

@@ -23,6 +23,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from .controls import SEED_MAX, whole_number
 from .metrics import distinct_ngram_fraction
 from .plots import (
     TemperatureBars,
@@ -34,12 +35,14 @@ from .plots import (
     sampling_view,
     TruncationBars,
 )
+from .progress import Progress
 from .sampling import Truncation, as_generator
 from .softmax import entropy, softmax_with_temperature
 
 __all__ = [
     "temperature_grid",
     "temperature_slider",
+    "NumberBox",
     "TemperatureExplorer",
     "SamplingExplorer",
     "TrainingMonitor",
@@ -99,6 +102,65 @@ def temperature_slider(
         style={"description_width": "initial"},
         layout=widgets.Layout(width="520px"),
     )
+
+
+class NumberBox:
+    """A box for a whole number, read in Python: a bad entry (``0`` for a length, ``1.5`` or a huge
+    number for a seed) is refused with a message (:attr:`message`, shown next to the box by the
+    widget that owns it) and the last good number stays in use. Nothing is silently changed.
+
+    :attr:`value` is that number (setting it types it into the box); ``on_change(value)`` is called
+    when a new good number is entered. The rules are :func:`helpers.controls.whole_number`'s.
+    """
+
+    def __init__(self, description: str, value: int, low: int, high: int, width: str = "180px") -> None:
+        self.name, self.low, self.high = description, low, high
+        self._value = whole_number(str(value), description, low, high)  # a bad initial value: a clear error
+        self.message = ""
+        self.box = widgets.Text(value=str(value), description=description, continuous_update=False,
+                                layout=widgets.Layout(width=width))
+        self._listeners: list[Callable[[int], None]] = []
+        self._on_message: list[Callable[[], None]] = []
+        self.box.observe(lambda _change: self._typed(), names="value")
+
+    @property
+    def value(self) -> int:
+        """The number in use (the last good one typed)."""
+        return self._value
+
+    @value.setter
+    def value(self, number: int) -> None:
+        self.box.value = str(number)
+
+    def on_change(self, callback: Callable[[int], None]) -> None:
+        self._listeners.append(callback)
+
+    def on_message(self, callback: Callable[[], None]) -> None:
+        self._on_message.append(callback)
+
+    def _typed(self) -> None:
+        try:
+            number = whole_number(self.box.value, self.name, self.low, self.high)
+        except ValueError as err:
+            self._set_message(f"{err} (still using {self._value:,})")
+            return
+        self._set_message("")
+        if number != self._value:
+            self._value = number
+            for callback in self._listeners:
+                callback(number)
+
+    def _set_message(self, text: str) -> None:
+        if text != self.message:
+            self.message = text
+            for callback in self._on_message:
+                callback()
+
+
+def _messages_html(*messages: str) -> str:
+    """Red HTML for the messages that are not empty, one per line (an input the widget did not use)."""
+    shown = [m for m in messages if m]
+    return "<br>".join(f"<span style='color: #c92a2a'><b>Not used:</b> {html.escape(m)}</span>" for m in shown)
 
 
 class _FigureApp:
@@ -229,13 +291,16 @@ class SamplingExplorer(_FigureApp):
             description="number of draws",
             style={"description_width": "initial"},
         )
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
+        self.seed = NumberBox("seed", seed, 0, SEED_MAX)
+        self.message = widgets.HTML()
         self._uniforms: dict[int, np.ndarray] = {}  # cache: seed -> uniform numbers
         super().__init__(
-            [self.slider, self.n_draws, self.seed],
+            [self.slider, self.n_draws],
             figsize=(7.5, 3.4),
-            rows=[self.slider, widgets.HBox([self.n_draws, self.seed])],
+            rows=[self.slider, widgets.HBox([self.n_draws, self.seed.box]), self.message],
         )
+        self.seed.on_change(lambda _seed: self.update())
+        self.seed.on_message(lambda: setattr(self.message, "value", _messages_html(self.seed.message)))
         self.update()
 
     def uniforms(self) -> np.ndarray:
@@ -249,7 +314,7 @@ class SamplingExplorer(_FigureApp):
         t, n = self.slider.value, self.n_draws.value
         view = sampling_view(self.logits, self.chars, t, self.uniforms()[:n], self.top_k)
         self.ax.clear()
-        histogram_vs_exact(self.ax, view, title=f"{n:,} draws at T = {_label(t)} (seed {self.seed.value})")
+        histogram_vs_exact(self.ax, view, title=f"{n:,} draws at T = {_label(t)} (seed {self.seed.value:,})")
         chi = view.chi_square
         if chi.dof == 0:
             return (
@@ -292,7 +357,7 @@ class TrainingMonitor:
         self.loss_label = loss_label
         self.train_history: list[tuple[int, float]] = []
         self.val_history: list[tuple[int, float]] = []
-        self._start: float | None = None
+        self.clock = Progress(total_steps)  # time spent and time left
         self.chars_per_step = 0
         self.progress = widgets.IntProgress(value=0, min=0, max=total_steps, description="step 0")
         self.status = widgets.HTML()
@@ -330,17 +395,12 @@ class TrainingMonitor:
         self.image.value = figure_to_png(self.figure)
 
     def _show_progress(self, step: int) -> None:
-        import time
-
-        now = time.perf_counter()
-        if self._start is None:
-            self._start = now
+        self.clock.update(step)
         self.progress.value = step
         self.progress.description = f"step {step:,}"
-        elapsed = now - self._start
-        if step > 1 and elapsed > 0:
-            rate = f" · {(step - 1) * self.chars_per_step / elapsed:,.0f} characters/s" if self.chars_per_step else ""
-            self.status.value = f"{elapsed:.0f} s{rate}"
+        rate = self.clock.rate()
+        speed = f" · {rate * self.chars_per_step:,.0f} characters/s" if rate and self.chars_per_step else ""
+        self.status.value = f"{self.clock.text()}{speed}"
 
     def update(self, history: Sequence[tuple[int, float]], sample: str | None = None) -> None:
         """Show the loss ``history`` (pairs of step and loss) and, if given, a new ``sample``."""
@@ -399,18 +459,20 @@ class SampleExplorer:
     ) -> None:
         self.generate = generate
         self.slider = temperature_slider(temperature, max_temperature=3.0)
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
+        self.seed = NumberBox("seed", seed, 0, SEED_MAX)
+        self.message = widgets.HTML()
         self.text = widgets.HTML()
         self.output = widgets.HTML()
-        self.root = widgets.VBox([widgets.HBox([self.slider, self.seed]), self.text, self.output])
-        for control in (self.slider, self.seed):
-            control.observe(lambda _change: self.update(), names="value")
+        self.root = widgets.VBox([widgets.HBox([self.slider, self.seed.box]), self.message, self.text, self.output])
+        self.slider.observe(lambda _change: self.update(), names="value")
+        self.seed.on_change(lambda _seed: self.update())
+        self.seed.on_message(lambda: setattr(self.message, "value", _messages_html(self.seed.message)))
         self.update()
 
     def update(self) -> None:
         """Generate for the current temperature and seed, and show it."""
         t = self.slider.value
-        sample, probs = self.generate(t, int(self.seed.value))
+        sample, probs = self.generate(t, self.seed.value)
         surprise = float(np.mean(-np.log2(np.maximum(probs, 1e-300))))
         self.text.value = (
             f"<b>T = {_label(t)}</b> · surprise under the model's own (T = 1) probabilities "
@@ -433,19 +495,48 @@ def _prompt_box(prompt: str) -> widgets.Textarea:
     )
 
 
-def _length_and_seed(length: int, seed: int) -> tuple[widgets.IntSlider, widgets.BoundedIntText]:
-    length_slider = widgets.IntSlider(
-        value=length, min=50, max=1000, step=50, description="length", continuous_update=False,
-        style={"description_width": "initial"},
-    )
-    seed_box = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px"))
-    return length_slider, seed_box
+LENGTH_MIN, LENGTH_MAX = 50, 1000  # characters a dashboard generates
 
 
-def _prompt_error(err: ValueError, last_state: object) -> str:
-    """Red HTML for a prompt the model cannot read, naming the prompt still in use."""
-    shown = f" Still showing the last valid prompt, {last_state.prompt!r}." if last_state is not None else ""
-    return f"<span style='color: #c92a2a'><b>Prompt not used:</b> {html.escape(str(err))}{html.escape(shown)}</span>"
+class _TextInputs:
+    """The dashboards' shared inputs: prompt, length (slider and box) and seed, each checked.
+
+    ``on_prompt()`` is called with a new prompt, ``on_change()`` with a new length or seed; the
+    :attr:`error` line lists every input that was not used and why (a prompt the model cannot
+    read, a length or seed out of range), next to the controls.
+    """
+
+    def __init__(self, prompt: str, length: int, seed: int, on_prompt: Callable[[], None], on_change: Callable[[], None]) -> None:
+        self.prompt = _prompt_box(prompt)
+        self.length = NumberBox("length", length, LENGTH_MIN, LENGTH_MAX, width="150px")
+        self.length_slider = widgets.IntSlider(
+            value=length, min=LENGTH_MIN, max=LENGTH_MAX, step=50, description="length", readout=False,
+            continuous_update=False, style={"description_width": "initial"}, layout=widgets.Layout(width="260px"),
+        )
+        self.length.box.description = ""
+        self.length.box.layout = widgets.Layout(width="70px")
+        self.seed = NumberBox("seed", seed, 0, SEED_MAX)
+        self.row = widgets.HBox([self.length_slider, self.length.box, self.seed.box])
+        self.error = widgets.HTML()
+        self.prompt_message = ""
+        self.prompt.observe(lambda _change: on_prompt(), names="value")
+        self.length_slider.observe(lambda change: setattr(self.length, "value", change["new"]), names="value")
+        self.length.on_change(lambda n: (setattr(self.length_slider, "value", n), on_change()))
+        self.seed.on_change(lambda _n: on_change())
+        for box in (self.length, self.seed):
+            box.on_message(self.show_errors)
+
+    def prompt_refused(self, err: ValueError | None, last_prompt: str | None) -> None:
+        """Show why a prompt was not used (``err``), or clear that message (``None``)."""
+        if err is None:
+            self.prompt_message = ""
+        else:
+            still = f" (still showing the last valid prompt, {last_prompt!r})" if last_prompt is not None else ""
+            self.prompt_message = f"prompt: {err}{still}"
+        self.show_errors()
+
+    def show_errors(self) -> None:
+        self.error.value = _messages_html(self.prompt_message, self.length.message, self.seed.message)
 
 
 def _dashboard_bundle(app: object) -> dict:
@@ -494,30 +585,19 @@ class TemperatureDashboard:
 
         self.sampler = FastSampler(model)
         self.chart = TemperatureBars(top_k=top_k)
-        self.prompt = _prompt_box(prompt)
+        self.inputs = _TextInputs(prompt, length, seed, on_prompt=self.set_prompt, on_change=self.update)
+        self.prompt, self.length, self.seed, self.error = self.inputs.prompt, self.inputs.length, self.inputs.seed, self.inputs.error
         self.slider = temperature_slider(temperature, max_temperature=3.0)
         self.slider.layout = widgets.Layout(width="100%", max_width="560px")  # shrinks in narrow windows
-        self.length, self.seed = _length_and_seed(length, seed)
-        self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
         self.output = widgets.HTML()
         self.root = widgets.VBox(
-            [
-                self.prompt,
-                self.slider,
-                widgets.HBox([self.length, self.seed]),
-                self.error,
-                self.status,
-                self.image,
-                self.output,
-            ]
+            [self.prompt, self.slider, self.inputs.row, self.error, self.status, self.image, self.output]
         )
         self.state = None
         self.result = None  # the last Continuation
-        self.prompt.observe(lambda _change: self.set_prompt(), names="value")
-        for control in (self.slider, self.length, self.seed):
-            control.observe(lambda _change: self.update(), names="value")
+        self.slider.observe(lambda _change: self.update(), names="value")
         self.sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error here
         self.set_prompt()
 
@@ -527,9 +607,9 @@ class TemperatureDashboard:
         try:
             state = self.sampler.prompt_state(prompt)
         except ValueError as err:
-            self.error.value = _prompt_error(err, self.state)
+            self.inputs.prompt_refused(err, self.state.prompt if self.state is not None else None)
             return
-        self.error.value = ""
+        self.inputs.prompt_refused(None, None)
         self.state = state
         self._entropy_at_one = float(entropy(softmax_with_temperature(state.logits.astype(np.float64), 1.0), unit="bits"))
         self.result = None
@@ -540,9 +620,9 @@ class TemperatureDashboard:
         """Regenerate for the current temperature, length and seed, reusing what did not change."""
         if self.state is None:
             return
-        t, seed = self.slider.value, int(self.seed.value)
+        t, seed = self.slider.value, self.seed.value
         previous = self.result
-        self.result = self.sampler.continuation(self.state, int(self.length.value), t, seed, previous=previous)
+        self.result = self.sampler.continuation(self.state, self.length.value, t, seed, previous=previous)
         self.image.value = self.chart.render(t)
         view = self.chart.view
         result = self.result
@@ -615,7 +695,8 @@ class TruncationDashboard:
                 raise ValueError(f"{name}={value!r} is not a stop of the {name} slider; choose one of {stops}")
         self.sampler = FastSampler(model)
         width = widgets.Layout(width="100%", max_width="560px")
-        self.prompt = _prompt_box(prompt)
+        self.inputs = _TextInputs(prompt, length, seed, on_prompt=self.set_prompt, on_change=self.update)
+        self.prompt, self.length, self.seed, self.error = self.inputs.prompt, self.inputs.length, self.inputs.seed, self.inputs.error
         self.temperature = temperature_slider(temperature, max_temperature=3.0)
         self.temperature.layout = width
         self.temperature.style = {"description_width": "110px"}  # the four sliders line up
@@ -626,21 +707,18 @@ class TruncationDashboard:
             options=[("temperature first (transformers, vLLM)", False), ("temperature last (llama.cpp)", True)],
             value=temperature_last, description="order", style={"description_width": "initial", "button_width": "auto"},
         )
-        self.length, self.seed = _length_and_seed(length, seed)
-        self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.chart = TruncationBars()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
         self.output = widgets.HTML()
         self.root = widgets.VBox([
             self.prompt, self.temperature, self.top_k, self.top_p, self.min_p, self.order,
-            widgets.HBox([self.length, self.seed]), self.error, self.status, self.image, self.output,
+            self.inputs.row, self.error, self.status, self.image, self.output,
         ])
         self.state = None
         self.result = None  # the last Continuation
         self.view = None  # the last TruncationView
-        self.prompt.observe(lambda _change: self.set_prompt(), names="value")
-        for control in (self.temperature, self.top_k, self.top_p, self.min_p, self.order, self.length, self.seed):
+        for control in (self.temperature, self.top_k, self.top_p, self.min_p, self.order):
             control.observe(lambda _change: self.update(), names="value")
         self.sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error here
         self.set_prompt()
@@ -656,9 +734,9 @@ class TruncationDashboard:
         try:
             state = self.sampler.prompt_state(self.prompt.value)
         except ValueError as err:
-            self.error.value = _prompt_error(err, self.state)
+            self.inputs.prompt_refused(err, self.state.prompt if self.state is not None else None)
             return
-        self.error.value = ""
+        self.inputs.prompt_refused(None, None)
         self.state = state
         self.result = None
         self.chart.show_logits(state.logits, self.sampler.vocab.chars)
@@ -669,7 +747,7 @@ class TruncationDashboard:
         if self.state is None:
             return
         t, truncation = self.temperature.value, self.truncation
-        self.result = self.sampler.continuation(self.state, int(self.length.value), t, int(self.seed.value),
+        self.result = self.sampler.continuation(self.state, self.length.value, t, self.seed.value,
                                                 previous=self.result, truncation=truncation)
         self.image.value = self.chart.render(
             t, truncation, f"Next character after {self.state.prompt[-15:]!r}: T = {_label(t)}, {truncation.describe()}"

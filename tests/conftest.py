@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
+from hypothesis import settings
+from notebook_tools import execute
 
 from helpers import data
 
@@ -39,15 +46,131 @@ def copy_of(tmp_path: Path):
 
 # Property tests: no example database in the repository; in CI (CI=true) a fixed set of examples so
 # that a run is reproducible, locally a fresh random set each run.
-import os  # noqa: E402
-
-from hypothesis import settings  # noqa: E402
-
 settings.register_profile("ci", database=None, derandomize=True, deadline=None)
 settings.register_profile("dev", database=None, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests last (the nbgrader course, then the browser): a failing unit test says more, sooner."""
-    items.sort(key=lambda item: (item.nodeid.startswith("tests/browser/"), item.nodeid.startswith("tests/test_nbgrader_course.py::test_nbgrader_round_trip")))
+    """Fast tests first (a failing unit test says more, sooner), then nbval's run of every lesson,
+    then the checks that use those runs (stored images, the nbgrader course), the browser last."""
+
+    def stage(item: pytest.Item) -> int:
+        if item.nodeid.startswith("tests/browser/"):
+            return 3
+        if item.nodeid.startswith((NBGRADER_TEST, "tests/test_notebooks.py::test_running_again", SIMULATION_TEST)):
+            return 2
+        return 1 if type(item).__name__ == "IPyNbCell" else 0
+
+    items.sort(key=stage)  # a stable sort: each stage keeps its order (a notebook's cells in order)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict nbval on another processor, one CPU: started at once, beside the rest of the session
+# ---------------------------------------------------------------------------------------------
+# An AVX2 laptop (OpenBLAS's Haswell kernels, PyTorch's and MKL's AVX2 paths) with one CPU, as the
+# developers' guide simulates it. It runs pinned to one CPU while this session goes on with the other
+# ones (helpers.threads keeps both from oversubscribing); tests/test_other_processors.py waits for it.
+
+SIMULATED_PROCESSOR = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+SIMULATION_TEST = "tests/test_other_processors.py::test_strict_nbval_on_an_avx2_machine_with_one_cpu"
+SIMULATION: dict[str, object] = {}  # "process", "log" once started
+
+
+def simulated_nbval_command() -> list[str]:
+    """Strict nbval over every notebook, pinned to this process's first CPU."""
+    cpu = min(os.sched_getaffinity(0))
+    return ["taskset", "-c", str(cpu), sys.executable, "-m", "pytest", "notebooks", "-q", "-p", "no:cacheprovider"]
+
+
+def start_simulation(log: Path) -> None:
+    if "process" in SIMULATION:
+        return
+    env = {**os.environ, **SIMULATED_PROCESSOR}
+    env.pop("LESSONS_THREADS", None)
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.pop(variable, None)  # the simulated machine decides its own (one CPU)
+    out = open(log, "wb")
+    SIMULATION["log"] = log
+    SIMULATION["process"] = subprocess.Popen(simulated_nbval_command(), cwd=ROOT, env=env, stdout=out,
+                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+NBGRADER_TEST = "tests/test_nbgrader_course.py::test_nbgrader_round_trip"
+BACKGROUND: list[Path] = []  # temporary folders of the background work, removed at the end
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start, beside the session, the work that needs none of its results: the simulated machine's
+    nbval run (one CPU) and the nbgrader course's blank and mistaken hand-ins (the tests wait for them)."""
+    if session.config.option.collectonly:
+        return
+    if shutil.which("taskset") and any(item.nodeid == SIMULATION_TEST for item in session.items):
+        BACKGROUND.append(Path(tempfile.mkdtemp(prefix="simulated-nbval-")))
+        start_simulation(BACKGROUND[-1] / "nbval.log")
+    graded = [item for item in session.items if item.nodeid.startswith(NBGRADER_TEST)]
+    if graded:
+        BACKGROUND.append(Path(tempfile.mkdtemp(prefix="nbgrader-course-")))
+        graded[0].module.start_preparations(BACKGROUND[-1])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    process = SIMULATION.get("process")
+    if process is not None and process.poll() is None:
+        process.kill()
+    for folder in BACKGROUND:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# One run of each lesson per test session: nbval's
+# ---------------------------------------------------------------------------------------------
+# nbval executes every lesson in strict mode, cell by cell, and compares the text outputs. The same
+# run serves the other checks that need an executed lesson (its images against the stored ones,
+# nbgrader's grading of the solution): each lesson is executed once, not once per check.
+
+_NBVAL_CELLS: dict[Path, list] = {}  # notebook -> outputs of the code cells nbval has run so far
+NBVAL_RUNS: dict[Path, nbformat.NotebookNode] = {}  # notebook -> the whole lesson as nbval ran it
+
+
+def _as_output(out: dict, count: int) -> nbformat.NotebookNode:
+    kind = out["output_type"]
+    if kind == "stream":
+        return nbformat.v4.new_output("stream", name=out["name"], text=out["text"])
+    if kind == "error":
+        return nbformat.v4.new_output("error", ename=out["ename"], evalue=out["evalue"], traceback=out["traceback"])
+    if kind == "execute_result":
+        return nbformat.v4.new_output(kind, data=out["data"], metadata=out.get("metadata", {}), execution_count=count)
+    return nbformat.v4.new_output(kind, data=out["data"], metadata=out.get("metadata", {}))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep what nbval's run of each cell printed; after a notebook's last cell, assemble the run."""
+    yield
+    if call.when != "call" or type(item).__name__ != "IPyNbCell" or item.test_outputs is None:
+        return
+    path = Path(str(item.parent.fspath)).resolve()
+    cells = _NBVAL_CELLS.setdefault(path, [])
+    if item.cell_num != len(cells):  # a cell was skipped or run out of order: no complete run
+        _NBVAL_CELLS.pop(path, None)
+        return
+    cells.append(list(item.test_outputs))
+    nb = item.parent.nb
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if len(cells) == len(code):
+        run = nbformat.reads(nbformat.writes(nb), as_version=4)
+        for n, (cell, outputs) in enumerate(zip([c for c in run.cells if c.cell_type == "code"], cells), start=1):
+            cell.execution_count = n
+            cell.outputs = [_as_output(o, n) for o in outputs]
+        NBVAL_RUNS[path] = run
+        _NBVAL_CELLS.pop(path, None)
+
+
+def executed_lesson(path: Path) -> nbformat.NotebookNode:
+    """The lesson as executed in this session: nbval's run if nbval ran it, else a fresh run here
+    (so that a test file run alone still works). A copy: callers may change it."""
+    path = path.resolve()
+    if path not in NBVAL_RUNS:
+        NBVAL_RUNS[path] = execute(nbformat.read(path, as_version=4), cwd=path.parent)
+    return nbformat.reads(nbformat.writes(NBVAL_RUNS[path]), as_version=4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import pickle
 
 import numpy as np
@@ -94,21 +93,17 @@ def test_sampling_is_reproducible_and_greedy_ignores_seed(tiny):
 def test_sampling_rejects_bad_input(tiny):
     model, vocab, *_ = tiny
     with pytest.raises(ValueError, match="not in the vocabulary"):
-        char_lstm.sample(model, "ROMEO §", 5, 1.0)
+        char_lstm.sample(model, "ROMEO §", 5, 1.0, seed=0)
     for bad in (-0.5, float("nan")):
         with pytest.raises(ValueError, match="temperature"):
-            char_lstm.sample(model, "ROMEO:", 5, bad)
+            char_lstm.sample(model, "ROMEO:", 5, bad, seed=0)
     with pytest.raises(ValueError, match="at least one character"):
-        char_lstm.sample(model, "", 5, 1.0)
+        char_lstm.sample(model, "", 5, 1.0, seed=0)
 
 
 def test_training_progress_choice_is_checked(corpus_text):
     with pytest.raises(ValueError, match="progress must be"):
         char_lstm.train(corpus_text[:5000], TINY, progress="loud")
-
-
-def test_cpu_budget_is_a_positive_count_within_the_machine():
-    assert 1 <= char_lstm.cpu_budget() <= (os.cpu_count() or 1)
 
 
 def test_training_threads_are_restored(corpus_text):
@@ -119,3 +114,42 @@ def test_training_threads_are_restored(corpus_text):
     with pytest.raises(ValueError, match="progress must be"):
         char_lstm.train(corpus_text[:5000], config, progress="loud")
     assert torch.get_num_threads() == before
+
+
+def test_a_shipped_run_loads_only_for_its_own_configuration(tiny):
+    """``load_run`` (a slow machine's SKIP_TRAINING): the run as ``train`` returns it, or a clear refusal."""
+    _, _, info, path, _ = tiny
+    model, vocab, loaded = char_lstm.load_run(path, TINY)
+    assert loaded["history"] == info["history"] and loaded["val_loss"] == info["val_loss"] and not model.training
+    with pytest.raises(char_lstm.CheckpointError, match="another configuration .*steps: the file has 40, you asked for 900"):
+        char_lstm.load_run(path, char_lstm.Config(**{**TINY.__dict__, "steps": 900}))
+    assert char_lstm.load_run(path, char_lstm.Config(**{**TINY.__dict__, "threads": 1}))  # threads do not count
+
+
+def test_lesson_four_s_shipped_demo_run_is_its_configuration_and_as_good_as_claimed(corpus_text):
+    demo = char_lstm.Config(embedding=32, hidden=256, layers=1, dropout=0.0, batch_size=64, seq_length=64,
+                            steps=900, eval_every=150, max_lr=1e-2, seed=0)  # lesson 4, section 3
+    model, vocab, info = char_lstm.load_run(char_lstm.DEMO_CHECKPOINT, demo)
+    assert char_lstm.DEMO_CHECKPOINT.stat().st_size < 1_000_000
+    val = [v for _, _, v in info["history"]]
+    assert val[-1] < min(val[:-1]) and val[-1] < 1.7
+    _, val_ids = data.train_val_split(vocab.encode(corpus_text))
+    assert char_lstm.validation_loss(model, val_ids) == pytest.approx(info["val_loss"], abs=0.005)  # float16 weights
+
+
+def test_a_missing_seed_is_refused(tiny):
+    model = tiny[0]
+    for call in (lambda: char_lstm.sample(model, "ROMEO:", 5, 1.0),
+                 lambda: char_lstm.sample_many(model, "ROMEO:", 5, [1.0]),
+                 lambda: char_lstm.FastSampler(model).sample("ROMEO:", 5, 1.0)):
+        with pytest.raises(TypeError, match="seed"):
+            call()
+    with pytest.raises(ValueError, match="pass a seed"):
+        char_lstm.sample(model, "ROMEO:", 5, 1.0, seed=None)
+
+
+def test_training_logs_the_time_left(corpus_text):
+    lines = []
+    config = char_lstm.Config(embedding=4, hidden=8, layers=1, batch_size=2, seq_length=8, steps=4, eval_every=2)
+    char_lstm.train(corpus_text[:5000], config, log=lines.append)
+    assert "left" in lines[0] and lines[-1].endswith(("s", "min")) and "done in" in lines[-1]

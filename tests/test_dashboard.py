@@ -135,7 +135,7 @@ def test_truncation_dashboard_refuses_bad_input(model):
     d = widgets.TruncationDashboard(model, length=50)
     text = d.result.text
     d.prompt.value = "ROMEO: ¿"
-    assert "Prompt not used" in d.error.value and d.result.text == text
+    assert "Not used:</b> prompt:" in d.error.value and d.result.text == text
 
 
 def test_truncation_bars_match_a_full_draw(model):
@@ -157,3 +157,28 @@ def test_truncation_bars_match_a_full_draw(model):
     b = np.asarray(PIL.Image.open(io.BytesIO(full)).convert("RGB")).astype(int)
     assert a.shape == b.shape
     assert (np.abs(a - b).max(axis=-1) > 40).mean() < 0.002  # the same picture, up to antialiasing
+
+
+@pytest.mark.parametrize("Dashboard", [widgets.TemperatureDashboard, widgets.TruncationDashboard])
+def test_out_of_range_input_is_refused_next_to_the_controls_never_changed(model, Dashboard):
+    d = Dashboard(model, length=100, seed=2)
+    text = d.result.text
+    for box, typed, says in [
+        (d.length, "0", "length: 0 is too small: type a whole number from 50 to 1,000 (still using 100)"),
+        (d.seed, "1.5", "seed: '1.5' is not a whole number: type a whole number from 0 to 2,147,483,647 (still using 2)"),
+        (d.seed, "99999999999", "seed: 99,999,999,999 is too large"),
+    ]:
+        box.box.value = typed
+        assert says in d.error.value.replace("&#x27;", "'"), d.error.value
+        assert d.result.text == text and (d.length.value, d.seed.value) == (100, 2)  # nothing changed silently
+    d.seed.box.value = "5"
+    assert "seed" not in d.error.value and "length: 0" in d.error.value  # each message goes with its box
+    d.length.box.value = "250"
+    assert d.error.value == "" and d.inputs.length_slider.value == 250
+    assert d.result.text == char_lstm.sample(model, d.state.prompt, 250, d.result.temperature, seed=5, **{
+        "top_k": d.truncation.top_k, "top_p": d.truncation.top_p, "min_p": d.truncation.min_p,
+        "temperature_last": d.truncation.temperature_last} if Dashboard is widgets.TruncationDashboard else {})
+    d.inputs.length_slider.value = 400  # the slider and the box say the same
+    assert d.length.box.value == "400" and len(d.result.text) == 400
+    with pytest.raises(ValueError, match="length: 20 is too small"):
+        Dashboard(model, length=20)

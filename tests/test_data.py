@@ -79,6 +79,24 @@ def test_offline_without_copy_names_both_ways_out(monkeypatch, tmp_path):
         data.load_corpus(url="http://127.0.0.1:9/input.txt", cache=tmp_path / "input.txt", timeout_s=2)
     message = str(info.value)
     assert data.ENV_VAR in message and "internet" in message
+    assert str(tmp_path / "input.txt") in message and message.count("no restart needed") == 2
+    assert "%env" in message and "restarted" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__, "no chained network traceback"
+
+
+def test_offline_message_is_what_a_student_sees_first(monkeypatch, tmp_path):
+    """In Jupyter (IPython), the error shows its message and ways out alone: no urllib traceback."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(data=data, cache=tmp_path / "input.txt")
+    with capture_output() as shown:
+        shell.run_cell("data.load_corpus(url='http://127.0.0.1:9/input.txt', cache=cache, timeout_s=2)")
+    lines = [line for line in shown.stdout.splitlines() if line.strip()]
+    assert "CorpusUnavailableError" in lines[0] and "Tiny Shakespeare" in lines[0], shown.stdout
+    assert len(lines) <= 12 and "Traceback" not in shown.stdout and "urllib" not in shown.stdout, shown.stdout
 
 
 def test_corrupt_cache_says_to_delete_it(monkeypatch, tmp_path):

@@ -144,6 +144,31 @@ def test_training_monitor_shows_progress_and_sample():
     assert "Training monitor" in monitor._repr_mimebundle_()["text/plain"]
 
 
+def test_training_monitor_shows_the_time_left():
+    monitor = widgets.TrainingMonitor(total_steps=1000)
+    for step in range(100, 600, 100):
+        monitor.update([(s, 3.0) for s in range(100, step + 1, 100)])
+    assert " spent, about " in monitor.status.value and " left" in monitor.status.value
+    monitor.update([(1000, 2.0)])
+    assert monitor.status.value.startswith("done in ")
+
+
+def test_explorers_refuse_a_bad_seed_with_a_message_and_keep_theirs():
+    app = widgets.SamplingExplorer(LOGITS, CHARS, seed=3)
+    png = bytes(app.image.value)
+    app.seed.box.value = "1.5"
+    assert "seed: &#x27;1.5&#x27; is not a whole number" in app.message.value and "(still using 3)" in app.message.value
+    assert bytes(app.image.value) == png and app.seed.value == 3
+    app.seed.box.value = "4"
+    assert app.message.value == "" and bytes(app.image.value) != png
+    calls = []
+    explorer = widgets.SampleExplorer(lambda t, seed: (calls.append(seed), ("abc", np.full(3, 0.5)))[1], seed=0)
+    explorer.seed.box.value = "-3"
+    assert "negative number" in explorer.message.value and calls == [0]
+    with pytest.raises(ValueError, match="seed: 4,294,967,296 is too large"):
+        widgets.SamplingExplorer(LOGITS, CHARS, seed=2**32)
+
+
 def test_training_monitor_follows_char_lstm_callbacks():
     monitor = widgets.TrainingMonitor.for_char_lstm(total_steps=20, chars_per_step=100)
     for step in range(1, 11):
@@ -321,8 +346,8 @@ def test_widget_figures_have_projector_sized_text():
             "TemperatureExplorer": widgets.TemperatureExplorer({"ab": logits}, chars).figure,
             "SamplingExplorer": widgets.SamplingExplorer(logits, chars).figure,
             "TrainingMonitor": monitor.figure,
-            "TemperatureDashboard": widgets.TemperatureDashboard(model, prompt="ROMEO:\n", length=20).chart.figure,
-            "TruncationDashboard": widgets.TruncationDashboard(model, prompt="ROMEO:\n", length=20).chart.figure,
+            "TemperatureDashboard": widgets.TemperatureDashboard(model, prompt="ROMEO:\n", length=50).chart.figure,
+            "TruncationDashboard": widgets.TruncationDashboard(model, prompt="ROMEO:\n", length=50).chart.figure,
         }
         for name, figure in figures.items():
             assert figure.get_figwidth() <= plots.PROJECTOR_MAX_WIDTH_IN, name

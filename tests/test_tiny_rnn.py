@@ -107,11 +107,11 @@ def test_generate_is_seeded_greedy_at_zero_and_forced(small):
 
 def test_generate_rejects_bad_input(small):
     with pytest.raises(ValueError, match="temperature"):
-        rnn.generate(small[0], [1], 5, -1.0)
+        rnn.generate(small[0], [1], 5, -1.0, seed=0)
     with pytest.raises(ValueError, match="prompt"):
-        rnn.generate(small[0], [], 5, 1.0)
+        rnn.generate(small[0], [], 5, 1.0, seed=0)
     with pytest.raises(ValueError, match="character ids"):
-        rnn.generate(small[0], [V + 3], 5, 1.0)
+        rnn.generate(small[0], [V + 3], 5, 1.0, seed=0)
 
 
 def test_save_and_load(tmp_path, small):
@@ -137,3 +137,54 @@ def test_log_probs_match_generated_probabilities_at_t1(small):
     params = small[0]
     out, probs = rnn.generate(params, [1, 2, 3], 20, 1.0, seed=4)
     np.testing.assert_allclose(np.exp(rnn.log_probs(params, [1, 2, 3], out)), probs, rtol=1e-10)
+
+
+def test_a_run_saves_and_loads_with_its_recipe(tmp_path, corpus_text):
+    vocab = data.Vocabulary.from_text(corpus_text)
+    train_ids, _ = data.train_val_split(vocab.encode(corpus_text))
+    run = rnn.train_run(train_ids, vocab.size, hidden_size=8, steps=20, every=10)
+    assert [s for s, _ in run.history] == [10, 20] and run.recipe["hidden_size"] == 8
+    path = tmp_path / "run.npz"
+    rnn.save_run(path, run)
+    back = rnn.load_run(path, hidden_size=8, steps=20)
+    assert back.history == run.history and back.recipe == run.recipe
+    for name in rnn.PARAM_NAMES:
+        np.testing.assert_array_equal(back.params[name], run.params[name])
+    with pytest.raises(ValueError, match="another recipe .*steps: the file has 20, you expect 6000"):
+        rnn.load_run(path, steps=6000)
+    with pytest.raises(ValueError, match="unknown recipe entries"):
+        rnn.train_run(train_ids, vocab.size, hiden_size=8)
+    rnn.save(run.params, tmp_path / "bare.npz")  # parameters only: not a run
+    with pytest.raises(ValueError, match="no training run"):
+        rnn.load_run(tmp_path / "bare.npz")
+
+
+def test_the_shipped_run_is_lesson_three_s_and_as_good_as_it_claims(corpus_text):
+    """data/tiny_rnn.npz: the run of lesson 3's training cell (its recipe), below the lesson's bars."""
+    vocab = data.Vocabulary.from_text(corpus_text)
+    _, val_ids = data.train_val_split(vocab.encode(corpus_text))
+    run = rnn.load_run(rnn.SHIPPED_RUN, **rnn.RECIPE)
+    assert rnn.SHIPPED_RUN.stat().st_size < 400_000
+    assert run.history[-1][0] == rnn.RECIPE["steps"] and run.history[-1][1] < 2.0
+    assert rnn.evaluate(run.params, val_ids) < 2.1
+
+
+def test_a_missing_seed_is_refused(small):
+    with pytest.raises(TypeError, match="seed"):
+        rnn.generate(small[0], [1], 5, 1.0)
+
+
+def test_generate_many_rows_are_generate_s_texts(small):
+    params = small[0]
+    temperatures, seeds = [0.0, 0.5, 1.0, 2.0, 1.0], [3, 3, 3, 4, 5]
+    ids, probs = rnn.generate_many(params, [1, 2], 40, temperatures, seeds)
+    assert ids.shape == probs.shape == (5, 40)
+    for row, t, s in zip(range(5), temperatures, seeds):
+        ref_ids, ref_probs = rnn.generate(params, [1, 2], 40, t, seed=s)
+        np.testing.assert_array_equal(ids[row], ref_ids)
+        np.testing.assert_allclose(probs[row], ref_probs, rtol=1e-10)
+    np.testing.assert_allclose(rnn.log_probs(params, [1, 2], ids), [rnn.log_probs(params, [1, 2], r) for r in ids], rtol=1e-10)
+    with pytest.raises(ValueError, match="one seed per temperature"):
+        rnn.generate_many(params, [1], 5, [1.0, 2.0], [0])
+    with pytest.raises(ValueError, match="temperature"):
+        rnn.generate_many(params, [1], 5, [-1.0], [0])

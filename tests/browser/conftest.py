@@ -57,6 +57,7 @@ class Server:
 
     def __init__(self, name: str, cmd: list[str], port: int, token: str, cwd: Path, env: dict, log: Path):
         self.name, self.port, self.token, self.log = name, port, token, log
+        self.root = cwd  # the folder it serves
         self.url = f"http://127.0.0.1:{port}/"
         self._log_file = open(log, "wb")
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,

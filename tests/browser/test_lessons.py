@@ -5,7 +5,9 @@ makes each move in the page and on the oracle, and checks that the page shows ex
 computed (status lines, texts, every pixel of the chart) and that no image is blank. Lesson 3's
 sample explorer has no oracle (its model is trained in the lesson), so it is checked against what
 each value implies: the temperature it reports, the same text when a move is undone, a greedy text
-that ignores the seed, more surprise at T = 3 than at T = 0.
+that ignores the seed, more surprise at T = 3 than at T = 0. Lesson 3 trains live (its monitor is
+checked); lesson 4 takes its training cell's one-line switch to the shipped run (the dashboard is what
+is checked there; nbval and the simulated machine run that training).
 """
 
 from __future__ import annotations
@@ -88,9 +90,15 @@ def test_lesson2_sampling_explorer(page, lab_server, corpus_text, vocab, lesson_
         ui.move(Move(f"T {gesture}", temperature, gesture), latency_key="temperature T")
     for gesture in ["left", "end", "home"]:
         ui.move(Move(f"draws {gesture}", draws, gesture), latency_key="number of draws")
-    assert ui.texts()[0].startswith("T = 4.75, 10 draws"), ui.texts()[0]
+    assert ui.texts()[1].startswith("T = 4.75, 10 draws"), ui.texts()[1]
     for value in ["1", "12345"]:
         ui.move(Move(f"seed {value}", seed, "type", value), latency_key="seed")
+    # Out-of-range or odd input is refused with a message beside the box, never silently changed.
+    for value, says in [("1.5", "'1.5' is not a whole number"), ("99999999999", "99,999,999,999 is too large")]:
+        ui.move(Move(f"seed {value}", seed, "type", value))
+        assert ui.texts()[0].startswith(f"Not used: seed: {says}") and "(still using 12,345)" in ui.texts()[0], ui.texts()[0]
+    ui.move(Move("seed 2", seed, "type", "2"), latency_key="seed")
+    assert ui.texts()[0] == ""
     _finish(page, lab_server, name)
 
 
@@ -112,8 +120,8 @@ def test_lesson3_training_monitor_and_sample_explorer(page, lab_server):
     index, _ = _widget_cell(name, "widgets.SampleExplorer(")
     ui = WidgetUnderTest(page.page, cell_widget(page.page, index), None, "lesson 3 · sample explorer",
                          SHOTS / "03_tiny_rnn" / "sample_explorer", LATENCIES)
-    assert ui.kinds == ["slider", "text", "html", "html"]
-    temperature, seed, status, text = 0, 1, 2, 3
+    assert ui.kinds == ["slider", "text", "html", "html", "html"]
+    temperature, seed, message, status, text = 0, 1, 2, 3, 4
 
     def shown_state():
         s = [x["value"] for x in ui.read()]
@@ -142,25 +150,50 @@ def test_lesson3_training_monitor_and_sample_explorer(page, lab_server):
     ui.move(Move("seed 0 at T = 3", seed, "type", "0"), latency_key="seed", expect=[status, text])
     other, _ = shown_state()
     assert other[text] != hot[text], "at T = 3 another seed gives another text"
+    ui.move(Move("seed -1", seed, "type", "-1"), expect=[message])  # refused, said, and nothing else changes
+    refused, _ = shown_state()
+    assert refused[message].startswith("Not used: seed: '-1' is a negative number") and refused[text] == other[text]
     _finish(page, lab_server, name)
+
+
+def _with_shipped_training_run(server, name: str) -> None:
+    """Switch the served copy of lesson ``name`` to its shipped training run (``SKIP_TRAINING = True``,
+    the line a slow machine changes). Lesson 3's test keeps the live run: it checks the live monitor."""
+    path = Path(server.root) / "notebooks" / name
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("SKIP_TRAINING = False")]
+    assert len(cells) == 1, f"{name}: no training cell with the switch"
+    cells[0].source = cells[0].source.replace("SKIP_TRAINING = False", "SKIP_TRAINING = True", 1)
+    nbformat.write(nb, path)
 
 
 def test_lesson4_dashboard(page, lab_server, lesson_style):
     name = "04_char_lstm.ipynb"
+    _with_shipped_training_run(lab_server, name)  # the dashboard is what is tested here; nbval runs the training
     ui = _run_and_open(page, lab_server, name, "widgets.TemperatureDashboard(", "lesson 4 · dashboard",
                        model=char_lstm.load_pretrained())
-    prompt, temperature, length, seed = 0, 1, 2, 3
+    prompt, temperature, length, length_box, seed = 0, 1, 2, 3, 4
     for gesture in ["right"] * 5 + ["left"] * 5 + ["home", "right", "end", "left"]:
         ui.move(Move(f"T {gesture}", temperature, gesture), latency_key="temperature T")
     ui.move(Move("T home", temperature, "home"), latency_key="temperature T")
     for _ in range(8):
         ui.move(Move("T right", temperature, "right"), latency_key="temperature T")  # back to T = 0.08
     ui.move(Move("length right", length, "right"), latency_key="length")
+    ui.move(Move("length 250 typed", length_box, "type", "250"), latency_key="length")
     ui.move(Move("seed 1", seed, "type", "1"), latency_key="seed")
+    # Out-of-range input is refused with a message next to the controls, never silently changed.
+    ui.move(Move("length 0", length_box, "type", "0"))
+    ui.move(Move("seed 1.5", seed, "type", "1.5"))
+    error = ui.texts()[0]
+    assert "length: 0 is too small: type a whole number from 50 to 1,000 (still using 250)" in error, error
+    assert "seed: '1.5' is not a whole number" in error and "(still using 1)" in error, error
+    ui.move(Move("length 300", length_box, "type", "300"), latency_key="length")
+    ui.move(Move("seed 2", seed, "type", "2"), latency_key="seed")
+    assert ui.texts()[0] == ""
     ui.move(Move("prompt JULIET", prompt, "type", "JULIET:\nO Romeo, "), latency_key="prompt")
     ui.move(Move("prompt with an unknown character", prompt, "type", "ROMEO: café ♥"), latency_key="prompt")
     error = ui.texts()[0]
-    assert error.startswith("Prompt not used:") and "Still showing the last valid prompt" in error, error
+    assert error.startswith("Not used: prompt:") and "still showing the last valid prompt" in error, error
     ui.move(Move("prompt ROMEO", prompt, "type", "ROMEO:\n"), latency_key="prompt")
     assert ui.texts()[0] == ""
     _finish(page, lab_server, name)
@@ -170,7 +203,7 @@ def test_lesson6_truncation_dashboard(page, lab_server, lesson_style):
     name = "06_beyond_temperature.ipynb"
     ui = _run_and_open(page, lab_server, name, "widgets.TruncationDashboard(", "lesson 6 · truncation dashboard",
                        model=char_lstm.load_pretrained())
-    prompt, temperature, top_k, top_p, min_p, order, length, seed = range(8)
+    prompt, temperature, top_k, top_p, min_p, order, length, length_box, seed = range(9)
     for gesture in ["left", "left", "right", "right"]:
         ui.move(Move(f"T {gesture}", temperature, gesture), latency_key="temperature T")
     for gesture in ["right", "right", "right", "home"]:
@@ -189,5 +222,9 @@ def test_lesson6_truncation_dashboard(page, lab_server, lesson_style):
     assert kept() == last
     ui.move(Move("length left", length, "left"), latency_key="length")
     ui.move(Move("seed 3", seed, "type", "3"), latency_key="seed")
+    ui.move(Move("seed 99999999999", seed, "type", "99999999999"))
+    assert "seed: 99,999,999,999 is too large" in ui.texts()[0], ui.texts()[0]
+    ui.move(Move("length 1200", length_box, "type", "1200"))
+    assert "length: 1,200 is too large" in ui.texts()[0], ui.texts()[0]
     ui.move(Move("prompt JULIET", prompt, "type", "JULIET:\nThou "), latency_key="prompt")
     _finish(page, lab_server, name)

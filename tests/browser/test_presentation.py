@@ -56,10 +56,11 @@ def test_present_shows_the_dashboard_offline(browser, tmp_path_factory, lesson_s
                              SHOTS / "presentation", LATENCIES)
         ui.assert_matches_oracle()
         ui.assert_images_drawn()
-        prompt, temperature, length, seed = 0, 1, 2, 3
+        prompt, temperature, length, length_box, seed = 0, 1, 2, 3, 4
         for gesture in ["right", "right", "right", "left", "end", "home"]:
             ui.move(Move(f"T {gesture}", temperature, gesture), latency_key="temperature T")
         ui.move(Move("length right", length, "right"), latency_key="length")
+        ui.move(Move("length 150 typed", length_box, "type", "150"), latency_key="length")
         ui.move(Move("seed 5", seed, "type", "5"), latency_key="seed")
         ui.move(Move("prompt", prompt, "type", "JULIET:\n"), latency_key="prompt")
         page.page.screenshot(path=str(SHOTS / "presentation" / "page.png"))
