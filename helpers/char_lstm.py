@@ -424,27 +424,50 @@ def load_run(path: str | Path, config: Config) -> tuple[CharLSTM, data.Vocabular
 # Looking inside
 # ---------------------------------------------------------------------------------------------
 
+_SENSITIVITY_CHUNK = 16  # texts per backward pass in input_sensitivity (100 at once peaked near 1 GB)
+
+
 @threads.adaptive
-def input_sensitivity(model: CharLSTM, text: str) -> np.ndarray:
+def input_sensitivity(model: CharLSTM, text: str | Sequence[str], wrt: str = "embedding") -> np.ndarray:
     """How much each earlier character still matters to the model's last prediction.
 
-    Feeds ``text[:-1]`` and differentiates the log-probability of the last character ``text[-1]``
-    with respect to the input embedding of every earlier position. Returns the gradient norms
-    ordered by distance: entry ``k`` is for the character ``k + 1`` positions before the predicted
-    one, shape ``(len(text) - 1,)``.
+    Feeds ``text[:-1]`` and differentiates the log-probability (nats, the model's own ``T = 1``
+    distribution) of the last character ``text[-1]`` with respect to the input of every earlier
+    position. Returns the gradient norms ordered by distance: entry ``k`` is for the character
+    ``k + 1`` positions before the predicted one, shape ``(len(text) - 1,)``.
+
+    ``wrt="embedding"`` (the default) differentiates with respect to the input embedding
+    (``config.embedding`` numbers per character); ``wrt="one_hot"`` with respect to the one-hot
+    vector of ``V`` numbers the embedding is looked up from (its gradient is the embedding matrix
+    times the embedding's gradient, shape ``(V,)``): the quantity
+    :func:`helpers.tiny_rnn.input_sensitivity` gives for lesson 3's RNN, so the two models compare.
+    ``text`` may also be a list of ``N`` texts of one length, differentiated in one batched pass:
+    the result then has shape ``(N, len - 1)``.
     """
-    ids = torch.from_numpy(model.vocab.encode(text))[None]
+    if wrt not in ("embedding", "one_hot"):
+        raise ValueError(f'wrt must be "embedding" or "one_hot", got {wrt!r}')
+    texts = [text] if isinstance(text, str) else list(text)
+    if not texts or len({len(t) for t in texts}) != 1:
+        raise ValueError("give one text, or a non-empty list of texts of one length")
+    ids = torch.from_numpy(np.stack([model.vocab.encode(t) for t in texts]))
     if ids.shape[1] < 2:
         raise ValueError("the text needs at least two characters")
     was_training = model.training
     model.eval()
-    emb = model.embed(ids[:, :-1]).detach().requires_grad_(True)
-    with torch.enable_grad():
-        out, _ = model.lstm(emb)
-        logp = torch.log_softmax(model.head(out[:, -1]), dim=-1)[0, ids[0, -1]]
-        (grad,) = torch.autograd.grad(logp, emb)
+    chunks = []
+    for rows in torch.split(ids, _SENSITIVITY_CHUNK):  # a few texts per backward pass bounds the memory
+        emb = model.embed(rows[:, :-1]).detach().requires_grad_(True)
+        with torch.enable_grad():
+            out, _ = model.lstm(emb)
+            logp = torch.log_softmax(model.head(out[:, -1]), dim=-1)
+            total = logp.gather(1, rows[:, -1:]).sum()  # the rows are independent: one backward pass each chunk
+            (grad,) = torch.autograd.grad(total, emb)
+        if wrt == "one_hot":
+            grad = grad @ model.embed.weight.detach().T  # (n, L, V)
+        chunks.append(grad.norm(dim=2))
     model.train(was_training)
-    return grad[0].norm(dim=1).numpy()[::-1].copy()
+    norms = torch.cat(chunks).numpy()[:, ::-1].copy()
+    return norms[0] if isinstance(text, str) else norms
 
 
 @threads.adaptive

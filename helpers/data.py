@@ -8,6 +8,9 @@ Where the text comes from, in this order:
 4. otherwise it is downloaded once from Karpathy's char-rnn repository into that file.
 
 Every copy is checked against the published size and SHA-256 before it is used.
+
+Also here: :func:`load_peeperkorn_ratings`, the human ratings that Peeperkorn et al. (ICCC 2024)
+released, shipped in ``data/peeperkorn2024/`` with their licence (lesson 5 compares with them).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ __all__ = [
     "next_char_counts",
     "next_char_logits",
     "printable",
+    "PEEPERKORN_DIR",
+    "PEEPERKORN_SHA256",
+    "PEEPERKORN_QUESTIONS",
+    "PeeperkornRatings",
+    "load_peeperkorn_ratings",
 ]
 
 CORPUS_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
@@ -249,3 +257,87 @@ _LABELS = {" ": "␣", "\n": "\\n", "\t": "\\t"}
 def printable(ch: str) -> str:
     """A visible label for a character in plots: ``'␣'`` for space, ``'\\n'`` for newline."""
     return _LABELS.get(ch, ch)
+
+
+# ---------------------------------------------------------------------------------------------
+# Peeperkorn et al. (ICCC 2024): the released human ratings (data/peeperkorn2024/, BSD 3-Clause)
+# ---------------------------------------------------------------------------------------------
+
+PEEPERKORN_DIR = Path(__file__).resolve().parent.parent / "data" / "peeperkorn2024"
+PEEPERKORN_SHA256 = "898946faa1cd7706df4694f81f051e81f4b646a18264b2e7ac4a6d70e17a4edc"
+PEEPERKORN_QUESTIONS = {  # each rated on a 1-5 scale; the survey's wording (supplementary materials)
+    "novelty": "To what extent is the above story novel compared to the prototype story?",
+    "typicality": "To what extent is the above story typical compared to the prototype story?",
+    "cohesion": "To what extent is the above story consistent (e.g. sentences are connected and "
+                "characters, events and actions are used appropriately)?",
+    "difficulty": "To what extent is it easy or difficult to follow and understand the above story? "
+                  "(higher = harder to follow; the file's column `coherence`)",
+}
+
+
+@dataclass(frozen=True)
+class PeeperkornRatings:
+    """The 180 human ratings of Peeperkorn et al. (ICCC 2024): one entry per (participant, story).
+
+    Every field is a numpy array of shape ``(180,)``. ``temperature`` is the temperature the rated
+    story was generated at (one of 0.001, 0.334, 0.667, 1.0, 1.334, 1.667, 2.0); ``participant``
+    the rater's id (36 raters, 5 ratings each: the ratings are clustered by rater); ``story`` the
+    story's id (31 stories, ``data/peeperkorn2024/survey_stories/<id>.txt``; ``"A7JT"`` is the
+    T = 0.001 prototype). The four ratings are on 1-5 scales (:data:`PEEPERKORN_QUESTIONS`):
+    ``novelty`` and ``typicality`` compared with the prototype story, ``cohesion``, and
+    ``difficulty``, how hard the story is to follow (the file's ``coherence``: higher = less coherent).
+    """
+
+    temperature: NDArray[np.float64]
+    participant: NDArray[np.int64]
+    story: NDArray[np.str_]
+    novelty: NDArray[np.float64]
+    typicality: NDArray[np.float64]
+    cohesion: NDArray[np.float64]
+    difficulty: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.temperature.size)
+
+
+def load_peeperkorn_ratings(path: str | os.PathLike[str] | None = None) -> PeeperkornRatings:
+    """The released ratings of Peeperkorn et al., verified by SHA-256, as numpy arrays.
+
+    Args:
+        path: the CSV to read; by default the shipped copy,
+            ``data/peeperkorn2024/survey_data_by_evaluation.csv`` (see that folder's README).
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: the file is not the released one (its SHA-256 differs).
+    """
+    import csv
+    import io
+
+    file = Path(path) if path is not None else PEEPERKORN_DIR / "survey_data_by_evaluation.csv"
+    if not file.is_file():
+        raise FileNotFoundError(
+            f"no file at {file}: the ratings ship with the repository in data/peeperkorn2024/ "
+            "(restore that folder, e.g. with git)."
+        )
+    raw = file.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != PEEPERKORN_SHA256:
+        raise ValueError(
+            f"{file} is not the ratings file Peeperkorn et al. released (SHA-256 {digest[:12]}…, "
+            f"expected {PEEPERKORN_SHA256[:12]}…): restore data/peeperkorn2024/ from the repository."
+        )
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        return np.array([dtype(row[name]) for row in rows])
+
+    return PeeperkornRatings(
+        temperature=column("temperature", float),
+        participant=column("participant_id", int),
+        story=column("story_id", str),
+        novelty=column("novelty", float),
+        typicality=column("typicality", float),
+        cohesion=column("cohesion", float),
+        difficulty=column("coherence", float),
+    )

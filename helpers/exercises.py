@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 
 from . import softmax as _reference
-from .sampling import choices_across_temperatures, gumbel_noise, sample_gumbel_max
+from .sampling import choices_across_temperatures, gumbel_noise
 
 __all__ = [
     "ExerciseFailed",
     "softmax_with_temperature",
-    "entropy_bits",
+    "gains_when_heated",
     "temperature_for_perplexity",
-    "inverse_cdf",
-    "gumbel_max",
+    "chi_square_statistic",
+    "sample_steps",
     "first_change_temperature",
     "rnn_step",
     "buggy_loss_and_grads",
@@ -39,14 +39,15 @@ __all__ = [
     "lstm_step",
     "temper_probabilities",
     "tempered_rows",
-    "distinct_n",
+    "spearman_interval",
     "crossing_temperature",
-    "nll_at_temperature",
+    "invented_word_rate",
+    "characters_needed",
     "DetectiveCase",
     "detective_case",
     "temperature_detective",
     "top_p_filter",
-    "min_p_filter",
+    "min_p_distribution",
     "nucleus_size",
 ]
 
@@ -187,34 +188,72 @@ def softmax_with_temperature(fn: Callable[[np.ndarray, float], Any]) -> None:
     _passed("Your softmax divides the logits by T, is stable for large logits, works on batches and handles T = 0.")
 
 
-def entropy_bits(fn: Callable[[np.ndarray], Any]) -> None:
-    """Check ``fn(probs) -> entropy in bits`` of one distribution (a float)."""
+def gains_when_heated(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits, T) -> mask``, shape ``(V,)``: True where ``p_i`` rises as ``T`` rises a little.
+
+    The right answer is the characters with ``p_i < 1 / perplexity`` at ``T`` (the sign of
+    ``d p_i / dT`` is that of ``E_p[z] - z_i``), so the runner-up can lose and characters above
+    the uniform ``1/V`` can gain. Every case keeps each ``log p_i`` at least 0.05 away from that
+    threshold, so a finite step such as ``T * 1.001`` gives the same answer as the derivative.
+    """
     cases = [
-        (np.full(4, 0.25), "the uniform distribution over 4 characters"),
-        (np.array([0.5, 0.25, 0.25]), "[0.5, 0.25, 0.25]"),
-        (np.array([0.0, 1.0, 0.0]), "a one-hot distribution [0, 1, 0]"),
-        (np.array([0.7, 0.2, 0.1, 0.0]), "[0.7, 0.2, 0.1, 0.0]"),
+        (np.array([1.6, 1.4, 1.0, 0.9, -0.4, -1.8, -2.3, -2.9]), 1.0),
+        (np.array([3.0, 2.2, 2.0, 1.1, 0.3, 0.0, -0.8, -1.5, -2.6, -4.0]), 0.7),
+        (np.array([2.5, 2.4, 0.5, -0.2, -1.0, -1.1]), 2.5),
     ]
-    for p, name in cases:
-        got = _call(fn, p.copy())
-        try:
-            got_f = float(np.asarray(got, dtype=np.float64))
-        except (TypeError, ValueError):
-            raise _fail(f"your function should return one number, got {got!r}") from None
-        want = float(_reference.entropy(p, unit="bits"))
-        if math.isclose(got_f, want, abs_tol=1e-6):
-            continue
-        if math.isnan(got_f):
+    for z, t in cases:
+        p = _reference.softmax_with_temperature(z, t)
+        want = z < float(np.sum(p * z))  # d log p_i / dT = (E_p[z] - z_i) / T**2
+        got = _as_array(_call(fn, z.copy(), t), "your function")
+        if got.shape != want.shape:
             raise _fail(
-                f"for {name} you return NaN: 0 * log(0) is NaN in numpy, but its limit is 0. "
-                "Leave out the zero probabilities (e.g. p = p[p > 0]) before taking the log."
+                f"for {z.size} logits return a True/False array of shape ({z.size},), one entry per "
+                f"character; got shape {got.shape}. (np.flatnonzero gives indices; return the mask itself, "
+                "e.g. `p_warmer > p_now`.)"
             )
-        if math.isclose(got_f, want * math.log(2), abs_tol=1e-6):
-            raise _fail(f"for {name} you return {got_f:.4f}, which is the entropy in nats. For bits use log base 2 (np.log2).")
-        if math.isclose(got_f, -want, abs_tol=1e-6):
-            raise _fail(f"for {name} you return {got_f:.4f}: entropy is -sum p log p; you are missing the minus sign.")
-        raise _fail(f"for {name} expected {want:.4f} bits, got {got_f:.4f}.")
-    _passed("Uniform over 4 is 2 bits, a one-hot distribution 0 bits, and zeros are handled.")
+        if not np.all(np.isin(got, (0.0, 1.0))):
+            raise _fail(
+                f"return True or False for each character (e.g. `p_warmer > p_now`), not numbers such as "
+                f"probabilities or their differences; got {np.round(got, 4).tolist()}."
+            )
+        got_b = got.astype(bool)
+        if np.array_equal(got_b, want):
+            continue
+        where = f"for logits {z.tolist()} at T = {t} (probabilities {np.round(p, 3).tolist()})"
+        shown = f"you marked {got_b.astype(int).tolist()}, the right answer is {want.astype(int).tolist()} (1 = gains)"
+        cooler = _reference.softmax_with_temperature(z, t / 1.001) > p
+        if np.array_equal(got_b, cooler):
+            raise _fail(
+                f"{where} {shown}: you marked the characters that gain when T *falls*. Compare the "
+                "probabilities at a temperature just *above* T with those at T."
+            )
+        if np.array_equal(got_b, p < p.max()):
+            raise _fail(
+                f"{where} {shown}: you marked every character except the most likely one. But the "
+                f"runner-up (p = {p[np.argsort(-p)[1]]:.3f}) loses too: raising T takes probability "
+                "from all the leading characters, not only from the favourite. "
+                "Compute the probabilities at T and at a slightly higher T (say T * 1.001) and compare."
+            )
+        if np.array_equal(got_b, p < 1 / z.size):
+            raise _fail(
+                f"{where} {shown}: you marked the characters below the uniform probability 1/V = "
+                f"{1 / z.size:.3f}. That is where every character ends as T -> infinity, not the line "
+                "between gaining and losing now: some characters above 1/V gain as well. Compare the "
+                "probabilities at T and at a slightly higher T (say T * 1.001)."
+            )
+        for far in (2 * t, t + 1):
+            if np.array_equal(got_b, _reference.softmax_with_temperature(z, far) > p):
+                raise _fail(
+                    f"{where} {shown}: you compared T with a much higher temperature ({far:g}). A "
+                    "character can gain at first and lose later (after 'th', '␣' has 0.071 at T = 0.5, "
+                    "0.136 at T = 1 and 0.111 at T = 2: lesson 1's table). Ask what a *small* rise does: "
+                    "compare with T * 1.001."
+                )
+        raise _fail(f"{where} {shown}. Compare the probabilities at T and at a slightly higher T (say T * 1.001).")
+    _passed(
+        "Raising T takes probability from the leading characters (not only the favourite) and gives it "
+        "to the rest, whatever their place against 1/V."
+    )
 
 
 def temperature_for_perplexity(fn: Callable[[np.ndarray, float], Any]) -> None:
@@ -246,68 +285,131 @@ def temperature_for_perplexity(fn: Callable[[np.ndarray, float], Any]) -> None:
 # Lesson 2
 # ---------------------------------------------------------------------------------------------
 
-def inverse_cdf(fn: Callable[[np.ndarray, float], Any]) -> None:
-    """Check ``fn(probs, u) -> index`` with ``cdf[i-1] <= u < cdf[i]`` (one uniform ``u``)."""
-    p = np.array([0.2, 0.5, 0.3])
-    expected = {0.0: 0, 0.1: 0, 0.2: 1, 0.45: 1, 0.7: 2, 0.95: 2}
-    for u, want in expected.items():
-        got = _call(fn, p.copy(), u)
-        if isinstance(got, (float, np.floating)) and not float(got).is_integer():
-            raise _fail(
-                f"for u = {u} you return {got}, which looks like a cumulative probability: return the "
-                "*index* i of the first token whose cumulative probability exceeds u."
-            )
-        got_i = _as_index(got)
-        if got_i == want:
+def chi_square_statistic(fn: Callable[[np.ndarray, np.ndarray], Any]) -> None:
+    """Check ``fn(counts, probs) -> float``: Pearson's ``sum((O - E)**2 / E)`` with ``E = n * probs``.
+
+    ``counts`` are the observed counts of ``n = counts.sum()`` draws, shape ``(V,)``; ``probs`` the
+    distribution they should follow. Each usual mistake is recomputed and named.
+    """
+    cases = [
+        (np.array([48.0, 30.0, 22.0]), np.array([0.5, 0.3, 0.2])),
+        (np.array([5_210.0, 2_880.0, 1_650.0, 260.0]), np.array([0.5, 0.3, 0.17, 0.03])),
+        (np.array([0.0, 7.0, 13.0]), np.array([0.1, 0.4, 0.5])),
+    ]
+    for counts, p in cases:
+        got = _as_number(_call(fn, counts.copy(), p.copy()), "one number (the statistic)")
+        n = counts.sum()
+        e = n * p
+        want = float(np.sum((counts - e) ** 2 / e))
+        if math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-9):
             continue
-        cdf = np.cumsum(p)
-        if u in (0.2, 0.7) and got_i == want - 1:
+        where = f"for counts {counts.astype(int).tolist()} (n = {n:,.0f} draws) and probs {p.tolist()}"
+        mistakes = {
+            "no n": float(np.sum((counts - p) ** 2 / p)),
+            "frequencies": float(np.sum((counts / n - p) ** 2 / p)),
+            "by observed": float(np.sum((counts - e) ** 2 / counts)) if np.all(counts > 0) else math.inf,
+            "not squared": float(np.sum((counts - e) / e)),
+            "absolute": float(np.sum(np.abs(counts - e) / e)),
+            "not divided": float(np.sum((counts - e) ** 2)),
+        }
+        found = next((k for k, v in mistakes.items() if math.isclose(got, v, rel_tol=1e-6, abs_tol=1e-9)), None)
+        if found is None and not math.isfinite(got) and not np.all(counts > 0):
+            found = "by observed"
+        hints = {
+            "no n": "you compared the counts with the probabilities themselves. The expected counts are "
+            "E = n * probs, with n = counts.sum() the number of draws.",
+            "frequencies": f"you compared frequencies (counts / n) with the probabilities: that makes the "
+            f"statistic n = {n:,.0f} times too small, so even a broken sampler would pass the test. "
+            "Pearson's statistic compares counts: E = n * probs.",
+            "by observed": "you divided by the observed counts O; divide by the expected counts "
+            "E = n * probs (by O, a character never drawn divides by 0).",
+            "not squared": "you summed (O - E) / E without squaring: the differences cancel (they always "
+            "sum to 0). Square each difference: (O - E)**2 / E.",
+            "absolute": "you used |O - E| instead of (O - E)**2: Pearson's statistic squares the differences.",
+            "not divided": "you forgot to divide each squared difference by its expected count E: a "
+            "difference of 10 draws means much more for a rare character than for a common one.",
+        }
+        if found is not None:
+            raise _fail(f"{where} you return {got:.4g}, expected {want:.4g}: {hints[found]}")
+        raise _fail(f"{where} expected {want:.4g}, got {got:.4g}. The statistic is sum((O - E)**2 / E) with E = n * probs.")
+    _passed("Pearson's statistic compares counts with n * probs; with frequencies it would be n times too small.")
+
+
+def sample_steps(fn: Callable[[np.ndarray, Any, int], Any]) -> None:
+    """Check ``fn(step_logits (S, V), temperatures (K,), seed) -> (K, S)`` indices.
+
+    Row ``k`` samples every step at ``temperatures[k]`` with :func:`helpers.sampling.sample` and
+    one generator ``np.random.default_rng(seed)`` made afresh for that row: each step its own
+    random number, every row the same numbers (common random numbers).
+    """
+    from . import sampling
+
+    def rows(step_logits, temperatures, row_rng, step_rng):
+        """Indices (K, S): ``row_rng()`` once per temperature, ``step_rng(that, s)`` at each step."""
+        out = []
+        for t in temperatures:
+            r = row_rng()
+            out.append([sampling.sample(z, t, step_rng(r, s)) for s, z in enumerate(step_logits)])
+        return np.array(out, dtype=np.int64)
+
+    z = np.array([1.0, 0.6, 0.3, 0.0, -0.5])
+    step_logits = np.tile(z, (12, 1))
+    step_logits[6:] = z[::-1]  # the distribution changes half-way, as in a real text
+    temperatures = [0.5, 1.0, 2.0]
+    for seed in (0, 7):
+        got = _call(fn, step_logits.copy(), list(temperatures), seed)
+        try:
+            got = np.asarray(got, dtype=np.int64)
+        except (TypeError, ValueError):
+            raise _fail(f"return an array of indices (ints), got {got!r}") from None
+        shape = (len(temperatures), len(step_logits))
+        if got.shape != shape:
+            flipped = " (you have one row per step: transpose it)" if got.shape == shape[::-1] else ""
             raise _fail(
-                f"for probs {p.tolist()} (cumulative {cdf.round(2).tolist()}) and u = {u} you return "
-                f"{got_i}, expected {want}. Token i owns [cdf[i-1], cdf[i]): a u exactly on a boundary "
-                "belongs to the *next* token. Use `u < cdf[i]`, i.e. np.searchsorted(cdf, u, side='right')."
+                f"for {shape[1]} steps at {shape[0]} temperatures return shape {shape}, one row per "
+                f"temperature; got {got.shape}{flipped}."
+            )
+        again = np.asarray(_call(fn, step_logits.copy(), list(temperatures), seed), dtype=np.int64)
+        if not np.array_equal(got, again):
+            raise _fail(
+                f"two calls with seed {seed} gave different indices: your sampler is not reproducible. "
+                "Make the generator from the seed, np.random.default_rng(seed), not unseeded "
+                "(np.random.default_rng()) nor from numpy's global state."
+            )
+        want = rows(step_logits, temperatures, lambda: np.random.default_rng(seed), lambda r, s: r)
+        if np.array_equal(got, want):
+            continue
+        per_step = rows(step_logits, temperatures, lambda: None, lambda r, s: seed)  # a new generator each call
+        if np.array_equal(got, per_step):
+            raise _fail(
+                f"with seed {seed} your row at T = 1 is {got[1].tolist()}: one pick, repeated for as long as "
+                "the distribution stays the same, because every step got the same random number. Passing the int seed to "
+                "sampling.sample (or calling np.random.default_rng(seed) at every step) restarts the stream "
+                "at each step, and with the same distribution you pick the same character again: a loop "
+                "that is really a bug. Make one generator per row, rng = np.random.default_rng(seed), and "
+                "pass rng to every step."
+            )
+        rng_all = np.random.default_rng(seed)
+        one_for_all = rows(step_logits, temperatures, lambda: rng_all, lambda r, s: r)
+        if np.array_equal(got, one_for_all):
+            raise _fail(
+                f"with seed {seed} the rows do not share their random numbers: you made one generator for all "
+                "temperatures, so each temperature continues the stream where the one before stopped. For "
+                "common random numbers start the stream afresh from the seed for every temperature "
+                "(np.random.default_rng(seed) inside the loop over temperatures, outside the loop over steps)."
+            )
+        if np.array_equal(got, rows(step_logits, temperatures, lambda: None, lambda r, s: seed + s)):
+            raise _fail(
+                f"with seed {seed} you seeded step s with seed + s: reproducible, but the streams of "
+                "neighbouring seeds overlap (step 1 of seed 0 uses seed 1, as does step 0 of seed 1), so "
+                "seed 0 and seed 1 give shifted copies of one text. Make one generator per row, "
+                "rng = np.random.default_rng(seed), and pass rng to every step."
             )
         raise _fail(
-            f"for probs {p.tolist()} (cumulative {cdf.round(2).tolist()}) and u = {u} expected index "
-            f"{want}, got {got_i}. Compare u with the *cumulative* sums (np.cumsum), not the probabilities."
+            f"with seed {seed} expected {want.tolist()}, got {got.tolist()}. For each temperature make "
+            "rng = np.random.default_rng(seed), then call sampling.sample(step_logits[s], T, rng) for each step."
         )
-    got = int(_call(fn, np.array([0.0, 1.0, 0.0]), 0.0))
-    if got != 1:
-        raise _fail(f"for probs [0, 1, 0] and u = 0 you return {got}: a token of probability 0 must never be chosen.")
-    _passed("Each token owns an interval of [0, 1) as long as its probability.")
-
-
-def gumbel_max(fn: Callable[[np.ndarray, float, np.ndarray], Any]) -> None:
-    """Check ``fn(logits, temperature, noise) -> index`` against the Gumbel-max reference."""
-    z = np.array([1.0, 0.5, 0.0, -0.5, -3.0])
-    rng = np.random.default_rng(11)
-    for t in (0.3, 1.0, 3.0):
-        for _ in range(40):
-            g = gumbel_noise(rng, z.shape)
-            got = _call(fn, z.copy(), t, g.copy())
-            want = sample_gumbel_max(z, t, g)
-            got_i = _as_index(got)
-            if got_i == want:
-                continue
-            if got_i == int(np.argmin(z / t + g)):
-                raise _fail("you took the argmin: the sample is the token with the *largest* logit/T + noise.")
-            if got_i == int(np.argmax(z + g)) and t != 1.0:
-                raise _fail(
-                    f"at T = {t} your choice equals argmax(logits + noise): temperature has no effect. "
-                    "(logits + noise) / T has the same argmax for every T > 0. Divide the logits by T "
-                    "*before* adding the noise: argmax(logits / T + noise)."
-                )
-            raise _fail(f"for logits {z.tolist()}, T = {t} and noise {np.round(g, 3).tolist()} expected {want}, got {got_i}.")
-    g = gumbel_noise(rng, z.shape)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            got0 = fn(z.copy(), 0.0, g.copy())
-    except ZeroDivisionError:
-        raise _fail("T = 0 raised ZeroDivisionError. At T = 0 return the greedy choice, argmax(logits).") from None
-    if int(got0) != int(np.argmax(z)):
-        raise _fail(f"at T = 0 expected the greedy choice {int(np.argmax(z))}, got {got0}. Treat T = 0 as its own case.")
-    _passed("argmax(logits / T + Gumbel noise) is an exact sample from softmax(logits / T).")
+    _passed("One generator per temperature: every step its own random number, every temperature the same numbers.")
 
 
 def first_change_temperature(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], Any]) -> None:
@@ -651,27 +753,82 @@ def tempered_rows(fn: Callable[[np.ndarray, np.ndarray], Any]) -> None:
 # Lesson 5
 # ---------------------------------------------------------------------------------------------
 
-def distinct_n(fn: Callable[[str, int], Any]) -> None:
-    """Check ``fn(text, n) -> share of distinct character n-grams`` against
-    :func:`helpers.metrics.distinct_n` on hand-made texts."""
+def _as_interval(result: Any) -> tuple[float, float]:
+    """``result`` as ``(low, high)``, or a failure saying what to return."""
+    try:
+        values = [float(v) for v in result]
+    except (TypeError, ValueError):
+        raise _fail(f"return two numbers, (low, high), got {result!r}") from None
+    if len(values) == 3:
+        raise _fail("you return three numbers (rho, low, high?): return only the interval, (low, high).")
+    if len(values) != 2:
+        raise _fail(f"return two numbers, (low, high), got {len(values)}")
+    low, high = values
+    if not low <= high:
+        raise _fail(f"your interval ({low:.3f}, {high:.3f}) has low > high: return (low, high) in that order.")
+    return low, high
+
+
+def spearman_interval(fn: Callable[[np.ndarray, np.ndarray], Any]) -> None:
+    """Check ``fn(x, y) -> (low, high)``, a 95 % percentile-bootstrap interval of Spearman's rho
+    (reference: :func:`helpers.metrics.spearman_with_ci`), on curves that rise or fall without
+    being straight and on noisy data. Names two mistakes: Pearson's r in place of Spearman's rho
+    (values instead of ranks), and resampling x and y apart (which breaks the pairs)."""
     from . import metrics
 
-    cases = [("abcd", 2), ("to be or not to be", 3), ("aaaa", 2), ("abab", 2), ("the the the the", 4), ("abcabc", 1)]
-    for text, n in cases:
-        got = _call(fn, text, n)
-        want = metrics.distinct_n(text, n)
-        got_f = _as_number(got, "one number (a fraction)")
-        if math.isclose(got_f, want, abs_tol=1e-9):
+    x = np.linspace(0.0, 2.0, 30)
+    pairing = (
+        "for x and y that always rise together your interval is ({low:.2f}, {high:.2f}), around 0: "
+        "the pairs were broken. Resampling x and y with separate draws (or only one of them) pairs each "
+        "x with a random y. Draw ONE set of indices, idx = rng.integers(0, n, n), and use x[idx] and "
+        "y[idx] together."
+    )
+    for name, y, want in (("rises", np.exp(3 * x), 1.0), ("falls", -(x**3), -1.0)):
+        low, high = _as_interval(_call(fn, x.copy(), y.copy()))
+        if math.isclose(low, want, abs_tol=1e-9) and math.isclose(high, want, abs_tol=1e-9):
             continue
-        grams = [text[i : i + n] for i in range(len(text) - n + 1)]
-        if math.isclose(got_f, len(set(grams)), abs_tol=1e-9):
-            raise _fail(f"for {text!r}, n = {n} you return {got_f:g}, the count of distinct n-grams: divide by the number of n-grams.")
-        if math.isclose(got_f, len(set(grams)) / len(text), abs_tol=1e-9):
-            raise _fail(f"for {text!r}, n = {n}: a text of length L has L - n + 1 n-grams, not L.")
-        if math.isclose(got_f, len(set(text)) / len(text), abs_tol=1e-9):
-            raise _fail(f"for {text!r}, n = {n} you counted single characters: use the n-character slices text[i:i+n].")
-        raise _fail(f"for {text!r}, n = {n} expected {want:.4f}, got {got_f:.4f}.")
-    _passed("distinct-n: unique n-grams over all n-grams; near 0 for a loop, near 1 for varied text.")
+        if low < 0.3 and high > -0.3:
+            raise _fail(pairing.format(low=low, high=high))
+        if want > 0 and 0.3 <= low and high < 1 - 1e-9 or want < 0 and low > -1 + 1e-9 and high <= -0.3:
+            pearson = float(np.corrcoef(x, y)[0, 1])
+            raise _fail(
+                f"y = {'exp(3x)' if want > 0 else '-x³'} {name} at every step, so every resample has Spearman's "
+                f"rho = {want:+.0f} exactly and the interval is ({want:+.0f}, {want:+.0f}); yours is "
+                f"({low:.3f}, {high:.3f}). That is Pearson's r (here {pearson:+.3f}), which measures how "
+                "close to a straight line the points lie, not whether they rise together. Correlate the "
+                "RANKS: scipy.stats.spearmanr(x[idx], y[idx]).statistic."
+            )
+        raise _fail(f"y {name} with x at every step: expected the interval ({want:+.0f}, {want:+.0f}), got ({low:.3f}, {high:.3f}).")
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 2, 80)
+    y = x + rng.normal(0, 0.8, 80)
+    rho, ref_low, ref_high = metrics.spearman_with_ci(x, y, n_boot=4000, seed=1)
+    low, high = _as_interval(_call(fn, x.copy(), y.copy()))
+    width, ref_width = high - low, ref_high - ref_low
+    if low < 0.3 * rho and high > -0.3 * rho and low < 0 < high:
+        raise _fail(pairing.format(low=low, high=high).replace("always rise together", f"with rho = {rho:+.2f}"))
+    if not low < rho < high:
+        raise _fail(
+            f"on noisy data with rho = {rho:.3f} your interval ({low:.3f}, {high:.3f}) does not contain it "
+            f"(expected about ({ref_low:.2f}, {ref_high:.2f})): resample the pairs and take the 2.5th and "
+            "97.5th percentiles of the resampled rho."
+        )
+    if width < 0.6 * ref_width:
+        raise _fail(
+            f"on noisy data your interval ({low:.3f}, {high:.3f}) is much narrower than a 95 % bootstrap "
+            f"interval (about ({ref_low:.2f}, {ref_high:.2f})): take the 2.5th and 97.5th percentiles of the "
+            "resampled rho (np.percentile(boots, [2.5, 97.5])), with resamples as large as the data."
+        )
+    if width > 1.6 * ref_width:
+        raise _fail(
+            f"on noisy data your interval ({low:.3f}, {high:.3f}) is much wider than a 95 % bootstrap "
+            f"interval (about ({ref_low:.2f}, {ref_high:.2f})): percentiles 2.5 and 97.5 of the resampled rho, "
+            "with resamples as large as the data."
+        )
+    _passed(
+        "A percentile bootstrap of Spearman's rho: resample whole pairs, rank, correlate; the interval "
+        "says how much rho would move with other data like these."
+    )
 
 
 def crossing_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> None:
@@ -710,37 +867,90 @@ def crossing_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> 
     _passed("You find where a measured curve crosses a threshold, between the grid points.")
 
 
-def nll_at_temperature(fn: Callable[[np.ndarray, np.ndarray, float], Any]) -> None:
-    """Check ``fn(logits (N, V), targets (N,), T) -> mean NLL in nats`` against
-    :func:`helpers.metrics.nll_at_temperature`, including large logits and small T."""
+def invented_word_rate(fn: Callable[[str, set], Any]) -> None:
+    """Check ``fn(text, vocabulary) -> share of the text's words not in vocabulary`` (words:
+    lower-cased runs of letters and apostrophes, as :func:`helpers.metrics.words`). Names the usual
+    mistakes: words not lower-cased (capitalised and upper-case words counted as invented) and words
+    split on spaces with their punctuation still attached."""
+    import re
+
     from . import metrics
 
-    rng = np.random.default_rng(2)
-    logits = rng.normal(0, 3, (50, 7))
-    targets = rng.integers(0, 7, 50)
-    for t in (1.0, 0.5, 2.0, 0.05):
-        z = logits * (100 if t == 0.05 else 1)
-        got = _call(fn, z.copy(), targets.copy(), t)
-        want = metrics.nll_at_temperature(z, targets, t)
-        got_f = _as_number(got, "one number (the mean NLL)")
-        if math.isclose(got_f, want, rel_tol=1e-6):
+    vocabulary = set(metrics.words(
+        "romeo but soft what light through yonder window breaks it is the east and juliet is the sun o'er"
+    ))
+    text = "ROMEO:\nBut soft, what lightt through yonder window breaks?\nIt is the East, and Juliet is the sunne!"
+    found = metrics.words(text)
+    want = sum(w not in vocabulary for w in found) / len(found)
+    got = _as_number(_call(fn, text, set(vocabulary)), "one number (a share of the words)")
+    if math.isclose(got, want, abs_tol=1e-9):
+        _passed(
+            "Invented words: lower-case the text and strip punctuation before looking words up, or "
+            "capitals and commas count as inventions."
+        )
+        return
+    cased = re.findall(r"[A-Za-z']+", text)
+    spaced = text.lower().split()
+    if math.isclose(got, sum(w not in vocabulary for w in cased) / len(cased), abs_tol=1e-9):
+        raise _fail(
+            f"for {text!r} you return {got:.3f}: 'ROMEO', 'But', 'It', 'East' and 'Juliet' count as invented. "
+            "The vocabulary is lower-case (and Shakespeare's speaker names are in capitals): lower-case "
+            "the text first, text.lower()."
+        )
+    if math.isclose(got, sum(w not in vocabulary for w in spaced) / len(spaced), abs_tol=1e-9):
+        raise _fail(
+            f"for {text!r} you return {got:.3f}: 'soft,' and 'breaks?' count as invented because "
+            "text.split() leaves the punctuation attached. Take the runs of letters and apostrophes "
+            "instead: re.findall(r\"[a-z']+\", text.lower()) (which is metrics.words)."
+        )
+    raw = text.split()
+    if math.isclose(got, sum(w not in vocabulary for w in raw) / len(raw), abs_tol=1e-9):
+        raise _fail(
+            f"for {text!r} you return {got:.3f}: capitals and punctuation both count as invented. "
+            "Lower-case the text and keep only runs of letters and apostrophes: "
+            "re.findall(r\"[a-z']+\", text.lower())."
+        )
+    if math.isclose(got, want * len(found), abs_tol=1e-9):
+        raise _fail(f"you return {got:g}, the number of invented words: divide by the number of words.")
+    raise _fail(f"for {text!r} expected {want:.4f} ({want * len(found):.0f} of {len(found)} words), got {got:.4f}.")
+
+
+# Lesson 5b -----------------------------------------------------------------------------------
+
+def characters_needed(fn: Callable[[float, float, float], Any]) -> None:
+    """Check ``fn(se_measured, n_measured, se_target) -> N``: the sample length (characters) at
+    which the standard error of the estimated temperature falls to ``se_target``, when
+    ``n_measured`` characters gave ``se_measured``. The error shrinks like ``1 / sqrt(N)``, so
+    ``N = n_measured * (se_measured / se_target) ** 2``; any answer within one character passes."""
+    cases = [(0.038, 400, 0.01), (0.111, 50, 0.028), (0.03, 800, 0.05)]  # the last: a looser target
+    for se, n, target in cases:
+        want = n * (se / target) ** 2
+        got = _as_number(_call(fn, se, n, target), "one number, a length in characters")
+        if abs(got - want) <= 1 + 1e-9 * want:
             continue
-        if not math.isfinite(got_f):
-            raise _fail(
-                f"at T = {t} with large logits you return {got_f}: exp overflows. Subtract each row's "
-                "max of logits / T before exponentiating (or use helpers.softmax.log_softmax)."
-            )
-        if math.isclose(got_f, want * len(targets), rel_tol=1e-6):
-            raise _fail("you return the sum over characters; take the mean (nats per character).")
-        if math.isclose(got_f, -want, rel_tol=1e-6):
-            raise _fail("wrong sign: the negative log-likelihood is minus the mean log-probability (a positive number).")
-        if math.isclose(got_f, metrics.nll_at_temperature(z, targets, 1.0), rel_tol=1e-6):
-            raise _fail(f"at T = {t} you get the T = 1 value: divide the logits by T before the softmax.")
-        raise _fail(f"at T = {t} expected {want:.5f} nats, got {got_f:.5f}.")
-    _passed("NLL at temperature T: the quantity temperature scaling minimises.")
+        said = f"from SE {se} at {n} characters to SE {target}: you return {got:,.1f}"
+        ratio = se / target
+        wrong = [
+            (n * ratio, "that scales the length in proportion to the error, as if the standard error shrank "
+                        "like 1/N. It shrinks like 1/sqrt(N) (section 5), so N must grow like the SQUARE of "
+                        "the ratio: half the error takes 4x the characters, not 2x."),
+            (n / ratio**2, "a smaller error needs more characters, not fewer: your ratio is upside down "
+                           "(se_measured / se_target, squared)."),
+            (n / ratio, "a smaller error needs more characters, not fewer: your ratio is upside down, and "
+                        "the error shrinks like 1/sqrt(N), so square it."),
+            (n * math.sqrt(ratio), "you took the square root of the ratio. SE is proportional to 1/sqrt(N), "
+                                   "so N is proportional to 1/SE**2: square the ratio."),
+            (n * ratio**2 - n, "that is how many characters to ADD; return the whole length."),
+            (ratio**2, "that is only the factor (se_measured / se_target)**2; multiply the measured length by it."),
+        ]
+        for value, hint in wrong:
+            if math.isclose(got, value, rel_tol=1e-6, abs_tol=1e-9):
+                raise _fail(f"{said}; {hint}")
+        raise _fail(f"{said}; expected about {want:,.1f}. Use SE proportional to 1/sqrt(N).")
+    _passed("A sample's standard error shrinks like 1/sqrt(N): ten times the precision costs a hundred times the text.")
 
 
-# Lesson 5's capstone: the temperature detective ---------------------------------------------
+# Lesson 5b's capstone: the temperature detective --------------------------------------------
 
 _DETECTIVE_PROMPTS = ("ROMEO:\n", "JULIET:\n", "KING HENRY VI:\n", "First Citizen:\n")
 _DETECTIVE_RANGE = (0.4, 1.6)  # hidden temperatures are drawn uniformly from this range
@@ -928,34 +1138,74 @@ def top_p_filter(fn: Callable[[np.ndarray, float], Any]) -> None:
     _passed("top-p keeps the smallest set of most likely tokens whose total reaches p.")
 
 
-def min_p_filter(fn: Callable[[np.ndarray, float], Any]) -> None:
-    """Check ``fn(logits, min_p) -> logits with tokens below min_p x the top probability at -inf``
-    against :func:`helpers.sampling.min_p`."""
+def min_p_distribution(fn: Callable[[np.ndarray, float], Any]) -> None:
+    """Check ``fn(logits, min_p) -> the probabilities a sampler with min-p draws from`` (shape ``(V,)``:
+    the cut tokens exactly 0, the survivors renormalised) against :func:`helpers.sampling.truncated_softmax`.
+
+    The hints name the usual mistakes: min-p read as an absolute threshold (as if it were top-p's p),
+    the threshold applied to the logits, the survivors not renormalised, the cut logits set to 0
+    instead of -inf, logits returned instead of probabilities.
+    """
     from . import sampling
 
+    name = "min_p_distribution"
     for z in _TRUNCATION_CASES:
         probs = _reference.softmax_with_temperature(z)
+        live = np.isfinite(z)
         for m in (0.0, 0.05, 0.2, 0.5, 0.9):
-            want = np.isfinite(sampling.min_p(z, m))
-            got = _kept_by(fn, z, m, "min_p_filter")
-            if np.array_equal(got, want):
+            want = sampling.truncated_softmax(z, 1.0, min_p=m)
+            got = _as_array(_call(fn, z.copy(), m), name)
+            where = f"for logits {z.tolist()} and min_p = {m}"
+            if got.shape != z.shape:
+                raise _fail(f"{name} should return one probability per token (shape {z.shape}), got shape {got.shape}.")
+            if np.allclose(got, want, rtol=1e-6, atol=1e-9):
                 continue
-            if np.array_equal(got, np.isfinite(z) & (probs >= m)):
+            keep = np.flatnonzero(want > 0).tolist()
+            kept = got > 0  # NaN counts as not kept
+            with np.errstate(invalid="ignore"):
+                as_logits = bool(np.isinf(got).any() or (got < -1e-12).any() or (got > 1 + 1e-9).any())
+            if as_logits:
                 raise _fail(
-                    f"for logits {z.tolist()} and min_p = {m}: you compared each probability with min_p itself. "
-                    "min-p is relative: keep p_i >= min_p * (the largest probability). That is why 0.05 is a usual "
-                    "value and 0.9 is nearly greedy."
+                    f"{where} you returned logits (values below 0, above 1 or -inf). A sampler draws from "
+                    "*probabilities*: return them, 0 for the cut tokens."
                 )
-            if np.array_equal(got, np.isfinite(z) & (z >= m * z.max())):
+            absolute, on_logits = live & (probs >= m), live & (z >= m * z.max())
+            if not np.array_equal(kept, want > 0):
+                if np.array_equal(kept, absolute):
+                    raise _fail(
+                        f"{where} you kept the tokens whose own probability is at least min_p: that reads min-p as an "
+                        "absolute threshold, as if it were top-p's p. Min-p is relative to the top token: keep "
+                        "p_i >= min_p * (the largest probability). That is why usual values are 0.01 to 0.2, and "
+                        "min_p = 0.9 makes sampling nearly greedy."
+                    )
+                if np.array_equal(kept, on_logits):
+                    raise _fail(
+                        f"{where} you compared the *logits* with min_p times the largest logit. Logits are not "
+                        "probabilities (they can be negative, and adding a constant to all of them changes nothing): "
+                        "compare the probabilities softmax(logits)."
+                    )
+            if np.allclose(got, _reference.softmax_with_temperature(np.where(want > 0, z, 0.0)), atol=1e-9):
                 raise _fail(
-                    f"for logits {z.tolist()} and min_p = {m}: you multiplied the *logits* by min_p. Compare "
-                    "probabilities (softmax first), or in logits: z_i >= max(z) + log(min_p)."
+                    f"{where} you set the cut logits to 0 before the softmax: exp(0) = 1, so the cut tokens still get "
+                    "probability. Cut logits are -np.inf (probability exactly 0)."
                 )
+            if np.isnan(got).any():
+                raise _fail(f"{where} you returned NaN (a 0 / 0?): the top token always survives, so the total is never 0.")
+            if not np.array_equal(kept, want > 0):
+                raise _fail(f"{where} expected to keep tokens {keep}, you kept {np.flatnonzero(kept).tolist()}.")
+            if np.allclose(got, np.where(want > 0, probs, 0.0), atol=1e-9):
+                raise _fail(
+                    f"{where} you kept the right tokens but did not renormalise: your probabilities add up to "
+                    f"{got.sum():.3f}, not 1. After a cut, the survivors must share all the probability: divide them "
+                    "by their total (or take the softmax of the kept logits)."
+                )
+            if not math.isclose(got.sum(), 1.0, rel_tol=1e-6):
+                raise _fail(f"{where} your probabilities add up to {got.sum():.3f}, not 1.")
             raise _fail(
-                f"for logits {z.tolist()} and min_p = {m} expected to keep tokens {np.flatnonzero(want).tolist()}, "
-                f"you kept {np.flatnonzero(got).tolist()}."
+                f"{where} you kept the right tokens, but changed their odds: renormalising divides every survivor by "
+                "the same total, so their ratios stay those of softmax(logits)."
             )
-    _passed("min-p keeps what is at least min_p times as likely as the top token: few when the model is sure.")
+    _passed("min-p keeps what is at least min_p times as likely as the top token, then renormalises.")
 
 
 def nucleus_size(fn: Callable[[np.ndarray, float, float, bool], Any]) -> None:

@@ -31,9 +31,13 @@ __all__ = [
     "measure",
     "measure_all",
     "spearman_with_ci",
+    "spearman_with_cluster_ci",
+    "edit_distances",
+    "prototype_distance",
     "first_crossing",
     "nll_at_temperature",
     "fit_temperature",
+    "TemperatureAtBoundError",
     "temperature_standard_error",
     "ngram_cross_entropy",
 ]
@@ -351,6 +355,109 @@ def spearman_with_ci(
     return rho, float(low), float(high)
 
 
+def spearman_with_cluster_ci(
+    x: ArrayLike, y: ArrayLike, clusters: ArrayLike, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Spearman's rank correlation of ``x`` and ``y`` with a bootstrap interval that resamples
+    whole clusters: ``(rho, low, high)``.
+
+    Use it when the pairs come in groups that are not independent: the ratings of one rater (who
+    may rate everything high), or samples that share their random noise. Each of the ``n_boot``
+    resamples (seeded) draws as many clusters as there are, with replacement, and keeps every pair
+    of each drawn cluster; the interval is the central ``level`` share of the resampled
+    correlations (percentile bootstrap). Pairs with a NaN are dropped first. ``rho`` is the same
+    as :func:`spearman_with_ci`'s; the interval is usually wider when clusters differ.
+    ``clusters`` holds one label per pair (any hashable values, e.g. rater ids).
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    labels = np.asarray(clusters)
+    if not x.shape == y.shape == labels.shape or x.ndim != 1:
+        raise ValueError(f"x, y and clusters must be 1-D and of one length, got {x.shape}, {y.shape}, {labels.shape}")
+    ok = ~(np.isnan(x) | np.isnan(y))
+    x, y, labels = x[ok], y[ok], labels[ok]
+    if x.size < 3:
+        raise ValueError(f"need at least 3 pairs without NaN, got {x.size}")
+    _, which = np.unique(labels, return_inverse=True)
+    members = [np.flatnonzero(which == k) for k in range(which.max() + 1)]
+    if len(members) < 2:
+        raise ValueError("need at least 2 clusters to resample")
+    rho = float(stats.spearmanr(x, y).statistic)
+    rng = np.random.default_rng(seed)
+    k = len(members)
+    drawn = rng.integers(0, k, (n_boot, k))
+    counts = (drawn[:, :, None] == np.arange(k)).sum(axis=1)  # (n_boot, k): how often each cluster was drawn
+    weights = counts[:, which].astype(np.float64)  # (n_boot, n): how often each pair is in the resample
+
+    def resampled_ranks(v: np.ndarray) -> np.ndarray:
+        # The rank each value would get in the resample (ties share their mean rank), without building
+        # it: the weight of all smaller values, plus the mean position within its own tie group.
+        unique, at = np.unique(v, return_inverse=True)
+        w = np.zeros((n_boot, unique.size))
+        np.add.at(w, (slice(None), at), weights)
+        before = np.cumsum(w, axis=1) - w
+        return (before + (w + 1) / 2)[:, at]
+
+    rx, ry = resampled_ranks(x), resampled_ranks(y)
+    total = weights.sum(axis=1, keepdims=True)
+    rx -= (weights * rx).sum(axis=1, keepdims=True) / total
+    ry -= (weights * ry).sum(axis=1, keepdims=True) / total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boots = (weights * rx * ry).sum(axis=1) / np.sqrt((weights * rx**2).sum(axis=1) * (weights * ry**2).sum(axis=1))
+    boots = boots[np.isfinite(boots)]
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(boots, [tail, 100 - tail])
+    return rho, float(low), float(high)
+
+
+def edit_distances(texts: str | list[str], reference: str) -> np.ndarray:
+    """The Levenshtein distance of each text to ``reference``: the fewest single-character
+    insertions, deletions and substitutions that turn one into the other. Int64 array of shape
+    ``(len(texts),)`` (a single string gives shape ``(1,)``).
+
+    Dynamic programming over the reference's characters, one row per character, computed for all
+    texts at once in numpy; the insertions along a row are a running minimum
+    (``np.minimum.accumulate``). Time grows as ``len(reference) * total length of texts``: 256
+    texts of 500 characters against one of 500 take about half a second.
+    (``rapidfuzz.distance.Levenshtein.distance`` computes the same number, one pair at a time.)
+    """
+    if isinstance(texts, str):
+        texts = [texts]
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    lengths = np.array([len(t) for t in texts])
+    width = int(lengths.max())
+    codes = np.zeros((len(texts), width), dtype=np.uint32)
+    for k, t in enumerate(texts):
+        codes[k, : len(t)] = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32)
+    j = np.arange(width + 1, dtype=np.int64)
+    row = np.tile(j, (len(texts), 1))  # distance from the empty prefix of the reference: j insertions
+    step = np.empty_like(row)
+    for i, ch in enumerate(np.frombuffer(reference.encode("utf-32-le"), dtype=np.uint32), start=1):
+        step[:, 0] = i
+        np.minimum(row[:, 1:] + 1, row[:, :-1] + (codes != ch), out=step[:, 1:])  # deletion, substitution
+        np.minimum.accumulate(step - j, axis=1, out=row)  # then insertions: min over k <= j of step[k] + (j - k)
+        row += j
+    return row[np.arange(len(texts)), lengths]
+
+
+def prototype_distance(texts: str | list[str], prototype: str) -> np.ndarray:
+    """How far each text is from a ``prototype``: the character edit distance
+    (:func:`edit_distances`) divided by the longer of the two lengths, so 0 = the same text and
+    1 = nothing in common (two unrelated English texts of equal length score about 0.7-0.8, as
+    many characters line up by chance). Float64 array of shape ``(len(texts),)``; ``nan`` for
+    two empty strings.
+
+    Peeperkorn et al. asked raters to judge each story's novelty and typicality against the story
+    generated at T = 0.001 (the prototype) and computed this distance to it; lesson 5 uses the
+    greedy sample from the same prompt as the prototype.
+    """
+    if isinstance(texts, str):
+        texts = [texts]
+    longest = np.array([max(len(t), len(prototype)) for t in texts], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return edit_distances(texts, prototype) / longest
+
+
 def first_crossing(xs: ArrayLike, ys: ArrayLike, threshold: float) -> float | None:
     """The first ``x`` at which the curve ``ys`` (sampled at increasing ``xs``) reaches
     ``threshold``, interpolating linearly between samples; ``None`` if it never does.
@@ -386,15 +493,52 @@ def nll_at_temperature(logits: ArrayLike, targets: ArrayLike, temperature: float
     return float(-logp.mean())
 
 
+class TemperatureAtBoundError(ValueError):
+    """:func:`fit_temperature` found its best temperature at an edge of the search range: the true
+    ``T*`` lies outside ``bounds``, and the bound is not an estimate of it."""
+
+
+def _loglik_slope_in_beta(z: np.ndarray, targets: np.ndarray, temperature: float) -> float:
+    """d/d(beta) of the mean log-likelihood of ``targets`` under ``softmax(beta * z)``, at
+    ``beta = 1 / temperature``: the mean of ``z[target] - E[z]`` (``E`` under that softmax)."""
+    p = softmax_with_temperature(z, temperature)
+    finite = np.where(np.isfinite(z), z, 0.0)
+    return float((finite[np.arange(len(targets)), targets] - (p * finite).sum(axis=1)).mean())
+
+
 def fit_temperature(
     logits: ArrayLike, targets: ArrayLike, bounds: tuple[float, float] = (0.25, 4.0)
 ) -> tuple[float, float]:
     """The temperature ``T*`` that minimises :func:`nll_at_temperature` (a bounded 1-D search),
-    and that minimal NLL in nats: ``(T*, nll)``. Temperature scaling in the calibration sense."""
+    and that minimal NLL in nats: ``(T*, nll)``. Temperature scaling in the calibration sense, and
+    the maximum-likelihood estimate of the temperature a sample was drawn at.
+
+    ``logits`` has shape ``(N, V)``, ``targets`` ``(N,)``; ``bounds = (a, b)`` with ``0 < a < b``.
+    Raises :class:`TemperatureAtBoundError` (a ``ValueError``) when the best temperature lies at an
+    edge of ``[a, b]`` (the NLL still falls past the bound), rather than returning the bound: pass
+    wider ``bounds=``. The NLL is convex in ``beta = 1 / T``, so its slope at the bounds decides.
+    """
     from scipy.optimize import minimize_scalar
 
+    a, b = (float(x) for x in bounds)
+    if not 0 < a < b < math.inf:
+        raise ValueError(f"bounds must be (a, b) with 0 < a < b < inf, got {bounds!r}")
     z = np.asarray(logits, dtype=np.float64)
-    result = minimize_scalar(lambda t: nll_at_temperature(z, targets, t), bounds=bounds, method="bounded", options={"xatol": 1e-4})
+    y = np.asarray(targets, dtype=np.int64)
+    # The log-likelihood is concave in beta: its best T lies below a if it still rises as beta grows
+    # past 1/a, above b if it still rises as beta falls below 1/b.
+    if _loglik_slope_in_beta(z, y, a) > 0:
+        raise TemperatureAtBoundError(
+            f"the best temperature lies at the lower edge of the search range [{a:g}, {b:g}]: the fit would "
+            f"return {a:g}, not T*. Pass wider bounds=, e.g. bounds=({a / 10:g}, {b:g}). (A text in which every "
+            "character is the model's top choice, a greedy text, has its best T at 0.)"
+        )
+    if _loglik_slope_in_beta(z, y, b) < 0:
+        raise TemperatureAtBoundError(
+            f"the best temperature lies at the upper edge of the search range [{a:g}, {b:g}]: the fit would "
+            f"return {b:g}, not T*. Pass wider bounds=, e.g. bounds=({a:g}, {b * 10:g})."
+        )
+    result = minimize_scalar(lambda t: nll_at_temperature(z, y, t), bounds=(a, b), method="bounded", options={"xatol": 1e-4})
     return float(result.x), float(result.fun)
 
 

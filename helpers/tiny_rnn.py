@@ -50,6 +50,8 @@ __all__ = [
     "generate",
     "generate_many",
     "log_probs",
+    "input_gradients",
+    "input_sensitivity",
     "save",
     "load",
     "SHIPPED_RUN",
@@ -495,6 +497,55 @@ def log_probs(params: Mapping[str, Array], prompt_ids: NDArray[np.int64], ids: N
     logp = log_softmax(logits[:, len(prompt) - 1 :])
     picked = np.take_along_axis(logp, rows[..., None], axis=-1)[..., 0]
     return picked if seq.ndim == 2 else picked[0]
+
+
+def input_gradients(params: Mapping[str, Array], ids: NDArray[np.int64]) -> Array:
+    """Gradient of the log-probability of the last character with respect to every earlier input.
+
+    Feeds ``ids[..., :-1]`` from a zero hidden state and differentiates ``log p(ids[..., -1])``
+    (nats, the model's own ``T = 1`` distribution) with respect to the one-hot input vector
+    ``x_t`` of every earlier position, by backpropagation through time (as :func:`loss_and_grads`,
+    for this one log-probability)::
+
+        d log p / d z = onehot(target) - p          at the last step; then dh = Why^T (that)
+        draw = (1 - h_t^2) * dh                      back through tanh
+        d log p / d x_t = Wxh^T draw                 the input's gradient, shape (V,)
+        dh = Whh^T draw                              one step further back
+
+    Args:
+        ids: character ids, shape ``(L + 1,)``, or ``(N, L + 1)`` for ``N`` windows at once; L >= 1.
+
+    Returns:
+        shape ``(L, V)`` (or ``(N, L, V)``), ordered by distance: entry ``k`` is the gradient for
+        the input ``k + 1`` positions before the predicted character.
+    """
+    seq = np.asarray(ids, dtype=np.int64)
+    rows = seq if seq.ndim == 2 else seq[None, :]
+    if rows.ndim != 2 or rows.shape[1] < 2:
+        raise ValueError(f"ids must have shape (L + 1,) or (N, L + 1) with L >= 1, got {seq.shape}")
+    inputs, target = rows[:, :-1], rows[:, -1]
+    n, length = inputs.shape
+    _, h = sizes(params)
+    hs, logits = forward(params, inputs, np.zeros((n, h)))
+    if target.min() < 0 or target.max() >= logits.shape[-1]:
+        raise ValueError(f"character ids must be in [0, {logits.shape[-1]}), got {target.tolist()}")
+    dz = -np.exp(log_softmax(logits[:, -1]))  # d log p(target) / d logits = onehot(target) - p
+    dz[np.arange(n), target] += 1.0
+    dh = dz @ params["Why"]  # (N, H)
+    out = np.empty((n, length, params["Wxh"].shape[1]))
+    for k, t in enumerate(reversed(range(length))):
+        draw = (1.0 - hs[:, t + 1] ** 2) * dh  # back through the tanh of step t
+        out[:, k] = draw @ params["Wxh"]
+        dh = draw @ params["Whh"]
+    return out if seq.ndim == 2 else out[0]
+
+
+def input_sensitivity(params: Mapping[str, Array], ids: NDArray[np.int64]) -> Array:
+    """How much each earlier character still matters to the model's last prediction: the norms of
+    :func:`input_gradients` (nats per unit of the one-hot input), shape ``(L,)`` or ``(N, L)``,
+    ordered by distance. The same quantity as ``helpers.char_lstm.input_sensitivity(model, text,
+    wrt="one_hot")`` for the LSTM of lesson 4, so the two models compare."""
+    return np.linalg.norm(input_gradients(params, ids), axis=-1)
 
 
 def save(params: Mapping[str, Array], path: str | Path) -> None:

@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 
 
+def lesson_id(path: Path) -> str:
+    """A lesson's number as its file name starts: "01" … "05", "05b" (a lesson in two parts), "06"."""
+    return path.stem.split("_")[0]
+
+
+
 @pytest.fixture(scope="session")
 def corpus_text() -> str:
     """The verified Tiny Shakespeare text (fails with the loader's own clear error if absent)."""

@@ -153,3 +153,31 @@ def test_training_logs_the_time_left(corpus_text):
     config = char_lstm.Config(embedding=4, hidden=8, layers=1, batch_size=2, seq_length=8, steps=4, eval_every=2)
     char_lstm.train(corpus_text[:5000], config, log=lines.append)
     assert "left" in lines[0] and lines[-1].endswith(("s", "min")) and "done in" in lines[-1]
+
+
+def test_input_sensitivity_one_hot_batched_and_default_unchanged(tiny):
+    model, vocab, _, _, text = tiny
+    texts = [text[i : i + 40] for i in (0, 500, 1000)]
+    ids = torch.from_numpy(np.stack([vocab.encode(t) for t in texts]))
+    # the reference, by autograd on explicit one-hot inputs and on the embedding
+    one_hot = torch.nn.functional.one_hot(ids[:, :-1], vocab.size).float().requires_grad_(True)
+    model.eval()
+    with torch.enable_grad():
+        emb = one_hot @ model.embed.weight
+        emb.retain_grad()
+        out, _ = model.lstm(emb)
+        logp = torch.log_softmax(model.head(out[:, -1]), dim=-1).gather(1, ids[:, -1:]).sum()
+        logp.backward()
+    want_one_hot = one_hot.grad.norm(dim=2).numpy()[:, ::-1]
+    want_embedding = emb.grad.norm(dim=2).numpy()[:, ::-1]
+    got = char_lstm.input_sensitivity(model, texts, wrt="one_hot")
+    assert got.shape == (3, 39)
+    np.testing.assert_allclose(got, want_one_hot, rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(char_lstm.input_sensitivity(model, texts), want_embedding, rtol=1e-4, atol=1e-9)
+    single = char_lstm.input_sensitivity(model, texts[1])  # one text: shape (L,), the embedding by default
+    assert single.shape == (39,)
+    np.testing.assert_allclose(single, want_embedding[1], rtol=1e-4, atol=1e-9)
+    with pytest.raises(ValueError, match="one length"):
+        char_lstm.input_sensitivity(model, [texts[0], texts[1][:20]])
+    with pytest.raises(ValueError, match="wrt"):
+        char_lstm.input_sensitivity(model, texts[0], wrt="hidden")

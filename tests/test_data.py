@@ -166,3 +166,26 @@ def test_next_char_logits_give_corpus_frequencies(corpus_text):
 
 def test_printable_labels():
     assert data.printable(" ") == "␣" and data.printable("\n") == "\\n" and data.printable("a") == "a"
+
+
+def test_peeperkorn_ratings_are_the_released_file():
+    ratings = data.load_peeperkorn_ratings()
+    assert len(ratings) == 180
+    assert len(set(ratings.participant.tolist())) == 36 and len(set(ratings.story.tolist())) == 31
+    assert sorted(set(ratings.temperature.tolist())) == [0.001, 0.334, 0.667, 1.0, 1.334, 1.667, 2.0]
+    for name in data.PEEPERKORN_QUESTIONS:  # every rating on the survey's 1-5 scale
+        values = getattr(ratings, name)
+        assert values.shape == (180,) and values.min() >= 1 and values.max() <= 5
+    assert set(ratings.story[ratings.temperature == 0.001].tolist()) == {"A7JT"}  # the prototype
+    stories = data.PEEPERKORN_DIR / "survey_stories"
+    assert all((stories / f"{story}.txt").is_file() for story in set(ratings.story.tolist()))
+    assert (data.PEEPERKORN_DIR / "LICENCE").read_text().startswith("BSD 3-Clause License")
+
+
+def test_peeperkorn_ratings_refuse_another_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="data/peeperkorn2024"):
+        data.load_peeperkorn_ratings(tmp_path / "none.csv")
+    changed = tmp_path / "ratings.csv"
+    changed.write_bytes((data.PEEPERKORN_DIR / "survey_data_by_evaluation.csv").read_bytes().replace(b"5.0", b"4.0", 1))
+    with pytest.raises(ValueError, match="not the ratings file"):
+        data.load_peeperkorn_ratings(changed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -19,8 +21,8 @@ def good_softmax(z, t):
     return softmax.softmax_with_temperature(z, t)
 
 
-def good_entropy(p):
-    return softmax.entropy(p, unit="bits")
+def good_gains(z, t):
+    return softmax.softmax_with_temperature(z, t * 1.001) > softmax.softmax_with_temperature(z, t)
 
 
 def good_temperature(z, target):
@@ -31,12 +33,17 @@ def good_temperature(z, target):
     return mid
 
 
-def good_inverse_cdf(p, u):
-    return int(np.searchsorted(np.cumsum(p), u, side="right"))
+def good_chi_square(counts, p):
+    expected = np.sum(counts) * np.asarray(p)
+    return float(np.sum((np.asarray(counts) - expected) ** 2 / expected))
 
 
-def good_gumbel(z, t, g):
-    return sampling.sample_gumbel_max(z, t, g)
+def good_sample_steps(step_logits, temperatures, seed):
+    rows = []
+    for t in temperatures:
+        rng = np.random.default_rng(seed)  # afresh for each temperature: common random numbers
+        rows.append([sampling.sample(z, t, rng) for z in step_logits])
+    return np.array(rows)
 
 
 def good_first_change(z, g, grid):
@@ -46,10 +53,10 @@ def good_first_change(z, g, grid):
 
 PAIRS = [
     (check.softmax_with_temperature, good_softmax),
-    (check.entropy_bits, good_entropy),
+    (check.gains_when_heated, good_gains),
     (check.temperature_for_perplexity, good_temperature),
-    (check.inverse_cdf, good_inverse_cdf),
-    (check.gumbel_max, good_gumbel),
+    (check.chi_square_statistic, good_chi_square),
+    (check.sample_steps, good_sample_steps),
     (check.first_change_temperature, good_first_change),
 ]
 
@@ -100,17 +107,109 @@ def test_softmax_t0_zero_division_hint():
         check.softmax_with_temperature(python_division)
 
 
-@pytest.mark.parametrize(
-    ("fn", "hint"),
-    [
-        (lambda p: float(-np.sum(p * np.log2(p))), "NaN"),  # 0 log 0
-        (lambda p: float(-np.sum(p[p > 0] * np.log(p[p > 0]))), "nats"),
-        (lambda p: float(np.sum(p[p > 0] * np.log2(p[p > 0]))), "minus sign"),
-    ],
-)
-def test_entropy_mistakes_get_hints(fn, hint):
+def _tempered(z, t):
+    return softmax.softmax_with_temperature(z, t)
+
+
+GAINS_MISTAKES = {
+    "every character but the favourite": (lambda z, t: (lambda p: p < p.max())(_tempered(z, t)), "except the most likely one"),
+    "below the uniform 1/V": (lambda z, t: _tempered(z, t) < 1 / len(z), "below the uniform probability"),
+    "compared with T = infinity": (lambda z, t: _tempered(z, np.inf) > _tempered(z, t), "below the uniform probability"),
+    "compared with 2T": (lambda z, t: _tempered(z, 2 * t) > _tempered(z, t), "much higher temperature"),
+    "compared with T + 1": (lambda z, t: _tempered(z, t + 1) > _tempered(z, t), "much higher temperature"),
+    "T falls instead": (lambda z, t: _tempered(z, t / 1.001) > _tempered(z, t), "gain when T \\*falls\\*"),
+    "indices, not a mask": (lambda z, t: np.flatnonzero(good_gains(z, t)), "shape"),
+    "differences, not True/False": (lambda z, t: _tempered(z, 1.001 * t) - _tempered(z, t), "True or False"),
+}
+
+
+@pytest.mark.parametrize("mistake", GAINS_MISTAKES, ids=str)
+def test_gains_mistakes_get_hints(mistake):
+    fn, hint = GAINS_MISTAKES[mistake]
     with pytest.raises(check.ExerciseFailed, match=hint):
-        check.entropy_bits(fn)
+        check.gains_when_heated(fn)
+
+
+def test_gains_cases_are_far_from_the_threshold_and_the_rule_is_one_over_perplexity():
+    """The checker's answer is p_i < 1/perplexity; a finite step or the exact rule both pass."""
+    check.gains_when_heated(lambda z, t: (lambda p: p < 1 / softmax.perplexity(p))(_tempered(z, t)))
+    check.gains_when_heated(lambda z, t: _tempered(z, t * 1.05) > _tempered(z, t))
+    check.gains_when_heated(lambda z, t: _tempered(z, t + 1e-6) > _tempered(z, t))
+
+
+def _expected_counts(c, p):
+    return np.sum(c) * np.asarray(p)
+
+
+CHI_SQUARE_MISTAKES = {
+    "counts against probabilities": (lambda c, p: float(np.sum((c - p) ** 2 / p)), "compared the counts with the probabilities"),
+    "frequencies": (lambda c, p: float(np.sum((c / c.sum() - p) ** 2 / p)), "times too small"),
+    "divided by observed": (lambda c, p: float(np.sum((c - _expected_counts(c, p)) ** 2 / c)), "divided by the observed"),
+    "not squared": (lambda c, p: float(np.sum((c - _expected_counts(c, p)) / _expected_counts(c, p))), "without squaring"),
+    "absolute differences": (lambda c, p: float(np.sum(np.abs(c - _expected_counts(c, p)) / _expected_counts(c, p))), "squares the differences"),
+    "not divided": (lambda c, p: float(np.sum((c - _expected_counts(c, p)) ** 2)), "forgot to divide"),
+    "a list": (lambda c, p: ((c - _expected_counts(c, p)) ** 2 / _expected_counts(c, p)).tolist(), "one number"),
+}
+
+
+@pytest.mark.parametrize("mistake", CHI_SQUARE_MISTAKES, ids=str)
+def test_chi_square_mistakes_get_hints(mistake):
+    fn, hint = CHI_SQUARE_MISTAKES[mistake]
+    with pytest.raises(check.ExerciseFailed, match=hint):
+        check.chi_square_statistic(fn)
+
+
+def test_chi_square_checker_agrees_with_scipy(capsys):
+    from scipy import stats
+
+    check.chi_square_statistic(lambda c, p: float(stats.chisquare(c, np.sum(c) * np.asarray(p)).statistic))
+    assert capsys.readouterr().out.startswith("✅ Correct!")
+
+
+def _sample_rows(step_logits, temperatures, row_rng, step_rng):
+    rows = []
+    for t in temperatures:
+        r = row_rng()
+        rows.append([sampling.sample(z, t, step_rng(r, s)) for s, z in enumerate(step_logits)])
+    return np.array(rows)
+
+
+def _one_generator_for_all(step_logits, temperatures, seed):
+    rng = np.random.default_rng(seed)
+    return _sample_rows(step_logits, temperatures, lambda: rng, lambda r, s: r)
+
+
+SAMPLE_STEPS_MISTAKES = {
+    "the int seed at every step": (
+        lambda zs, ts, seed: _sample_rows(zs, ts, lambda: None, lambda r, s: seed), "every step got the same random number"),
+    "a new generator at every step": (
+        lambda zs, ts, seed: _sample_rows(zs, ts, lambda: None, lambda r, s: np.random.default_rng(seed)), "restarts the stream"),
+    "one generator for all temperatures": (_one_generator_for_all, "one generator for all"),
+    "seed + step": (lambda zs, ts, seed: _sample_rows(zs, ts, lambda: None, lambda r, s: seed + s), "overlap"),
+    "unseeded": (lambda zs, ts, seed: _sample_rows(zs, ts, np.random.default_rng, lambda r, s: r), "not reproducible"),
+    "one row per step": (lambda zs, ts, seed: good_sample_steps(zs, ts, seed).T, "transpose"),
+    "temperature ignored": (lambda zs, ts, seed: good_sample_steps(zs, [1.0] * len(ts), seed), "expected"),
+}
+
+
+@pytest.mark.parametrize("mistake", SAMPLE_STEPS_MISTAKES, ids=str)
+def test_sample_steps_mistakes_get_hints(mistake):
+    fn, hint = SAMPLE_STEPS_MISTAKES[mistake]
+    with pytest.raises(check.ExerciseFailed, match=hint):
+        check.sample_steps(fn)
+
+
+def test_sample_steps_accepts_one_vectorised_draw_per_row(capsys):
+    """rng.random(S) gives the same numbers as S calls of rng.random(), so this is the same answer."""
+    def vectorised(step_logits, temperatures, seed):
+        rows = []
+        for t in temperatures:
+            u = np.random.default_rng(seed).random(len(step_logits))
+            rows.append([sampling.sample_inverse_cdf(softmax.softmax_with_temperature(z, t), x) for z, x in zip(step_logits, u)])
+        return np.array(rows)
+
+    check.sample_steps(vectorised)
+    assert capsys.readouterr().out.startswith("✅ Correct!")
 
 
 def test_temperature_hint_says_which_way():
@@ -118,20 +217,6 @@ def test_temperature_hint_says_which_way():
         check.temperature_for_perplexity(lambda z, target: 100.0)
     with pytest.raises(check.ExerciseFailed, match="too low: raise T"):
         check.temperature_for_perplexity(lambda z, target: 0.01)
-
-
-def test_inverse_cdf_boundary_hint():
-    with pytest.raises(check.ExerciseFailed, match="side='right'"):
-        check.inverse_cdf(lambda p, u: int(np.searchsorted(np.cumsum(p), u, side="left")))
-    with pytest.raises(check.ExerciseFailed, match="cumulative"):
-        check.inverse_cdf(lambda p, u: int(np.argmax(np.asarray(p) > u)))
-
-
-def test_gumbel_hints():
-    with pytest.raises(check.ExerciseFailed, match="temperature has no effect"):
-        check.gumbel_max(lambda z, t, g: int(np.argmax((np.asarray(z) + g) / t)) if t else int(np.argmax(z)))
-    with pytest.raises(check.ExerciseFailed, match="argmin"):
-        check.gumbel_max(lambda z, t, g: int(np.argmin(np.asarray(z) / t + g)) if t else int(np.argmax(z)))
 
 
 def test_first_change_rejects_fresh_noise_answer():
@@ -239,23 +324,64 @@ def test_tempered_rows_checker(fn, hint, capsys):
 from helpers import metrics  # noqa: E402
 
 
+def _bootstrap_rho(x, y, n_boot=1000, seed=0, corr="spearman", pairs="together", percentiles=(2.5, 97.5)):
+    """A bootstrap interval of a correlation, right (the defaults) or with one of the usual mistakes."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    boots = []
+    for _ in range(n_boot):
+        i = rng.integers(0, n, n)
+        j = {"together": i, "apart": rng.integers(0, n, n), "only y": np.arange(n)}[pairs]
+        xs, ys = x[j] if pairs == "only y" else x[i], y[i] if pairs == "only y" else y[j]
+        boots.append(stats.spearmanr(xs, ys).statistic if corr == "spearman" else np.corrcoef(xs, ys)[0, 1])
+    return tuple(np.percentile(boots, percentiles))
+
+
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (metrics.distinct_n, None),
-        (lambda t, n: len({t[i : i + n] for i in range(len(t) - n + 1)}), "count of distinct"),
-        (lambda t, n: len({t[i : i + n] for i in range(len(t) - n + 1)}) / len(t), "L - n \\+ 1"),
-        (lambda t, n: len(set(t)) / len(t), "single characters"),
+        (_bootstrap_rho, None),
+        (lambda x, y: metrics.spearman_with_ci(x, y)[1:], None),
+        (lambda x, y: _bootstrap_rho(x, y, corr="pearson"), "Pearson's r"),
+        (lambda x, y: _bootstrap_rho(x, y, pairs="apart"), "the pairs were broken"),
+        (lambda x, y: _bootstrap_rho(x, y, pairs="only y"), "the pairs were broken"),
+        (lambda x, y: metrics.spearman_with_ci(x, y), "three numbers"),
+        (lambda x, y: _bootstrap_rho(x, y, percentiles=(25, 75)), "much narrower"),
+        (lambda x, y: _bootstrap_rho(x, y, percentiles=(0, 100))[::-1], "low > high"),
+        (lambda x, y: 0.5, "two numbers"),
         (stub, "not written yet"),
     ],
 )
-def test_distinct_n_checker(fn, hint, capsys):
+def test_spearman_interval_checker(fn, hint, capsys):
     if hint is None:
-        check.distinct_n(fn)
+        check.spearman_interval(fn)
         assert "Correct" in capsys.readouterr().out
     else:
         with pytest.raises(check.ExerciseFailed, match=hint):
-            check.distinct_n(fn)
+            check.spearman_interval(fn)
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda text, vocab: np.mean([w not in vocab for w in metrics.words(text)]), None),
+        (lambda text, vocab: np.mean([w not in vocab for w in re.findall(r"[A-Za-z']+", text)]), "lower-case the text first"),
+        (lambda text, vocab: np.mean([w not in vocab for w in text.lower().split()]), "punctuation attached"),
+        (lambda text, vocab: np.mean([w not in vocab for w in text.split()]), "capitals and punctuation both"),
+        (lambda text, vocab: sum(w not in vocab for w in metrics.words(text)), "number of invented words"),
+        (lambda text, vocab: np.mean([w in vocab for w in metrics.words(text)]), "expected 0.1111"),
+        (stub, "not written yet"),
+    ],
+)
+def test_invented_word_rate_checker(fn, hint, capsys):
+    if hint is None:
+        check.invented_word_rate(fn)
+        assert "Correct" in capsys.readouterr().out
+    else:
+        with pytest.raises(check.ExerciseFailed, match=hint):
+            check.invented_word_rate(fn)
 
 
 def good_crossing(ts, values, threshold):
@@ -287,30 +413,44 @@ def test_crossing_temperature_checker(fn, hint, capsys):
             check.crossing_temperature(fn)
 
 
-def naive_nll(z, y, t):
-    p = np.exp(z / t)
-    p = p / p.sum(axis=1, keepdims=True)
-    return float(-np.log(p[np.arange(len(y)), y]).mean())
+# Lesson 5b: how long a sample must be ---------------------------------------------------------
+
+def _characters_needed(se, n, target):
+    return n * (se / target) ** 2
 
 
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (metrics.nll_at_temperature, None),
-        (naive_nll, "overflows"),
-        (lambda z, y, t: metrics.nll_at_temperature(z, y, t) * len(y), "sum over characters"),
-        (lambda z, y, t: -metrics.nll_at_temperature(z, y, t), "wrong sign"),
-        (lambda z, y, t: metrics.nll_at_temperature(z, y, 1.0), "divide the logits by T"),
+        (_characters_needed, None),
+        (lambda se, n, target: int(np.ceil(_characters_needed(se, n, target))), None),  # rounded up: fine
+        (lambda se, n, target: n * se / target, "like 1/N. It shrinks like 1/sqrt"),  # the usual mistake
+        (lambda se, n, target: n * (target / se) ** 2, "upside down"),
+        (lambda se, n, target: n * target / se, "upside down"),
+        (lambda se, n, target: n * np.sqrt(se / target), "square root of the ratio"),
+        (lambda se, n, target: _characters_needed(se, n, target) - n, "how many characters to ADD"),
+        (lambda se, n, target: (se / target) ** 2, "multiply the measured length"),
+        (lambda se, n, target: n * (se / target) ** 3, "expected about"),
+        (lambda se, n, target: "a lot", "one number"),
         (stub, "not written yet"),
     ],
 )
-def test_nll_at_temperature_checker(fn, hint, capsys):
+def test_characters_needed_checker(fn, hint, capsys):
     if hint is None:
-        check.nll_at_temperature(fn)
+        check.characters_needed(fn)
         assert "Correct" in capsys.readouterr().out
     else:
         with pytest.raises(check.ExerciseFailed, match=hint):
-            check.nll_at_temperature(fn)
+            check.characters_needed(fn)
+
+
+def test_characters_needed_agrees_with_the_standard_error_of_longer_samples():
+    """The checker's answer is what metrics.temperature_standard_error gives: k copies of a sample's
+    logits have k times the Fisher information, so the error falls by sqrt(k)."""
+    z = np.random.default_rng(4).normal(0, 2, (100, 9))
+    se_100 = metrics.temperature_standard_error(z, 0.9)
+    se_900 = metrics.temperature_standard_error(np.tile(z, (9, 1)), 0.9)
+    assert _characters_needed(se_100, 100, se_900) == pytest.approx(900)
 
 
 # --- lesson 6 ----------------------------------------------------------------------------------
@@ -356,23 +496,50 @@ def test_top_p_filter_checker(fn, hint, capsys):
             check.top_p_filter(fn)
 
 
+def _min_p_kept(z, m):
+    probs = softmax.softmax_with_temperature(z)
+    return probs, probs >= m * probs.max()
+
+
+def _min_p_not_renormalised(z, m):
+    probs, keep = _min_p_kept(z, m)
+    return np.where(keep, probs, 0.0)
+
+
+def _min_p_renormalised(keep_fn):
+    def fn(z, m):
+        probs = softmax.softmax_with_temperature(z)
+        kept = np.where(keep_fn(z, m, probs), probs, 0.0)
+        return kept / kept.sum()
+    return fn
+
+
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (sampling.min_p, None),
-        (lambda z, m: np.where(softmax.softmax_with_temperature(z) >= m * softmax.softmax_with_temperature(z).max(), z, -np.inf), None),
-        (lambda z, m: np.where(softmax.softmax_with_temperature(z) >= m, z, -np.inf), "relative"),
-        (lambda z, m: np.where(z >= m * z.max(), z, -np.inf), "multiplied the \\*logits\\*"),
+        (lambda z, m: sampling.truncated_softmax(z, 1.0, min_p=m), None),
+        (lambda z, m: _min_p_not_renormalised(z, m) / _min_p_not_renormalised(z, m).sum(), None),
+        (lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m)), None),
+        (_min_p_not_renormalised, "did not renormalise"),
+        (_min_p_renormalised(lambda z, m, p: p >= m), "absolute threshold"),
+        (_min_p_renormalised(lambda z, m, p: z >= m * z.max()), "compared the \\*logits\\*"),
+        (lambda z, m: softmax.softmax_with_temperature(np.where(_min_p_kept(z, m)[1], z, 0.0)), "set the cut logits to 0"),
+        (sampling.min_p, "returned logits"),
+        (lambda z, m: _min_p_not_renormalised(z, m) / _min_p_not_renormalised(z, m).max(), "add up to"),
+        (lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m), 2.0), "changed their odds"),
+        (_min_p_renormalised(lambda z, m, p: p > m * p.max() + 0.1), "expected to keep tokens"),
+        (lambda z, m: np.full(z.shape, np.nan), "NaN"),
+        (lambda z, m: _min_p_not_renormalised(z, m)[:-1], "shape"),
         (stub, "not written yet"),
     ],
 )
-def test_min_p_filter_checker(fn, hint, capsys):
+def test_min_p_distribution_checker(fn, hint, capsys):
     if hint is None:
-        check.min_p_filter(fn)
+        check.min_p_distribution(fn)
         assert "Correct" in capsys.readouterr().out
     else:
         with pytest.raises(check.ExerciseFailed, match=hint):
-            check.min_p_filter(fn)
+            check.min_p_distribution(fn)
 
 
 @pytest.mark.parametrize(
@@ -395,7 +562,7 @@ def test_nucleus_size_checker(fn, hint, capsys):
             check.nucleus_size(fn)
 
 
-# Lesson 5's capstone: the temperature detective -----------------------------------------------
+# Lesson 5b's capstone: the temperature detective ----------------------------------------------
 
 def _mle_by_grid(logits, chosen):
     grid = np.geomspace(0.05, 10, 600)  # steps of 0.9 %: the maximum to within 0.5 %
@@ -464,9 +631,9 @@ def test_a_failed_check_shows_the_hint_not_the_checkers_code():
     shell = InteractiveShell.instance()
     shell.user_ns.update(check=check, np=np)
     with capture_output() as shown:
-        shell.run_cell("check.inverse_cdf(lambda p, u: int(np.argmax(np.asarray(p) > u)))")
-    assert "ExerciseFailed" in shown.stdout and "cumulative" in shown.stdout
+        shell.run_cell("check.chi_square_statistic(lambda c, p: float(np.sum((c - p) ** 2 / p)))")
+    assert "ExerciseFailed" in shown.stdout and "compared the counts with the probabilities" in shown.stdout
     assert "_fail(" not in shown.stdout and "Traceback" not in shown.stdout, shown.stdout
     with capture_output() as shown:  # the student's own bug still shows where it happened
-        shell.run_cell("check.inverse_cdf(lambda p, u: undefined_name)")
+        shell.run_cell("check.chi_square_statistic(lambda c, p: undefined_name)")
     assert "NameError" in shown.stdout and "Traceback" in shown.stdout

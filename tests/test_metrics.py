@@ -149,6 +149,37 @@ def test_temperature_scaling_recovers_the_temperature_that_made_the_data():
             metrics.nll_at_temperature(logits, targets, bad)
 
 
+def _drawn_at(t: float, steps: int, vocab: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random logits and targets drawn from softmax(logits / t) (Gumbel-max)."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2, (steps, vocab))
+    return logits, np.argmax(logits / t + rng.gumbel(size=logits.shape), axis=1)
+
+
+def test_fit_temperature_refuses_a_best_temperature_at_the_edge_of_its_bounds():
+    logits, targets = _drawn_at(6.0, 4000, 6, 0)  # T* = 6, beyond the default bounds (0.25, 4)
+    with pytest.raises(ValueError, match=r"edge of the search range \[0.25, 4\].*Pass wider bounds="):
+        metrics.fit_temperature(logits, targets)
+    with pytest.raises(metrics.TemperatureAtBoundError, match="upper edge"):
+        metrics.fit_temperature(logits, targets)
+    t, _ = metrics.fit_temperature(logits, targets, bounds=(0.25, 40))  # wider bounds: the fit finds it
+    assert abs(t - 6.0) <= 3 * metrics.temperature_standard_error(logits, 6.0)
+    greedy = np.argmax(logits, axis=1)  # every step the top choice: the best T is 0, below any bound
+    with pytest.raises(metrics.TemperatureAtBoundError, match=r"lower edge of the search range \[0.05, 10\]"):
+        metrics.fit_temperature(logits, greedy, bounds=(0.05, 10))
+    for bad in ((0.0, 4.0), (2.0, 1.0), (1.0, float("inf"))):
+        with pytest.raises(ValueError, match="bounds"):
+            metrics.fit_temperature(logits, targets, bounds=bad)
+
+
+@given(st.integers(0, 10_000), st.floats(0.5, 2.5))
+def test_fit_temperature_recovers_the_temperature_of_many_samples_drawn_at_it(seed, t):
+    logits, targets = _drawn_at(t, 2000, 8, seed)
+    estimate, nll = metrics.fit_temperature(logits, targets)  # default bounds (0.25, 4): T well inside
+    assert abs(estimate - t) <= 5 * metrics.temperature_standard_error(logits, t)
+    assert nll <= metrics.nll_at_temperature(logits, targets, t)
+
+
 def test_novelty_splits_into_recombination_and_invention():
     # "what light yonder window": pairs what-light (seen), light-yonder (new, known words),
     # yonder-window (seen); "soft zounds": one pair with an invented word
@@ -185,6 +216,94 @@ def test_first_crossing_by_hand():
         metrics.first_crossing(ts, [0.0], 0.1)
 
 
+def test_spearman_with_cluster_ci():
+    x = np.repeat(np.arange(10.0), 5)
+    groups = np.tile(np.arange(5), 10)
+    rho, lo, hi = metrics.spearman_with_cluster_ci(x, x**3, groups)
+    assert rho == pytest.approx(1.0) and lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+    rng = np.random.default_rng(3)
+    # 30 raters who each rate 6 items: each has an offset of their own, shared by their 6 ratings
+    t = np.tile(np.linspace(0, 2, 6), 30)
+    rater = np.repeat(np.arange(30), 6)
+    y = 0.3 * t + 3 * rng.normal(size=30)[rater] + 0.5 * rng.normal(size=t.size)
+    rho_c, lo_c, hi_c = metrics.spearman_with_cluster_ci(t, y, rater)
+    rho_p, lo_p, hi_p = metrics.spearman_with_ci(t, y)
+    assert rho_c == pytest.approx(rho_p) and lo_c < rho_c < hi_c
+    assert metrics.spearman_with_cluster_ci([1, 2, np.nan, 4, 5], [1, 3, 2, 5, 4], [0, 0, 1, 1, 2])[0] == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="clusters"):
+        metrics.spearman_with_cluster_ci([1, 2, 3], [1, 2, 3], [0, 0, 0])
+    with pytest.raises(ValueError, match="one length"):
+        metrics.spearman_with_cluster_ci([1, 2, 3], [1, 2, 3], [0, 1])
+
+
+def test_cluster_bootstrap_ranks_as_if_the_resample_were_built():
+    """The helper never builds the resampled data (it weighs each pair by how often its cluster was
+    drawn); its correlations are those of the data built explicitly, ties included."""
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, 40).astype(float)  # many ties
+    y = x + rng.integers(0, 3, 40)
+    groups = rng.integers(0, 7, 40)
+    members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+    drawn = np.random.default_rng(5).integers(0, len(members), (200, len(members)))  # the helper's draws
+    built = [np.concatenate([members[k] for k in row]) for row in drawn]
+    boots = [stats.spearmanr(x[i], y[i]).statistic for i in built]
+    _, low, high = metrics.spearman_with_cluster_ci(x, y, groups, n_boot=200, seed=5)
+    assert (low, high) == pytest.approx(tuple(np.percentile(boots, [2.5, 97.5])))
+
+
+def test_cluster_bootstrap_is_wider_when_the_clusters_share_their_noise():
+    """Pairs within a cluster that move together are fewer independent pieces of evidence than
+    they look: resampling single pairs then gives too narrow an interval."""
+    rng = np.random.default_rng(0)
+    widths = []
+    for _ in range(5):
+        cluster = np.repeat(np.arange(12), 15)
+        x = rng.normal(size=12)[cluster] + 0.1 * rng.normal(size=cluster.size)
+        y = rng.normal(size=12)[cluster] + 0.1 * rng.normal(size=cluster.size)  # unrelated to x
+        _, lo_p, hi_p = metrics.spearman_with_ci(x, y, n_boot=300)
+        _, lo_c, hi_c = metrics.spearman_with_cluster_ci(x, y, cluster, n_boot=300)
+        widths.append((hi_c - lo_c) / (hi_p - lo_p))
+    assert min(widths) > 1.5
+
+
+def _levenshtein(a: str, b: str) -> int:
+    """The textbook dynamic programme, one cell at a time (the reference for the numpy version)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[-1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def test_edit_distances_by_hand():
+    assert metrics.edit_distances(["kitten", "sitting", "", "sittin", "gnittis"], "sitting").tolist() == [3, 0, 7, 1, 4]
+    assert metrics.edit_distances("abc", "").tolist() == [3]
+    assert metrics.edit_distances([], "abc").shape == (0,)
+    assert metrics.edit_distances(["naïve café"], "naive cafe").tolist() == [2]  # characters, not bytes
+
+
+@given(st.lists(st.text(alphabet="abc \n", max_size=12), min_size=1, max_size=5), st.text(alphabet="abc \n", max_size=12))
+def test_edit_distances_agree_with_the_textbook_programme(texts, reference):
+    assert metrics.edit_distances(texts, reference).tolist() == [_levenshtein(t, reference) for t in texts]
+
+
+@given(st.text(alphabet="ab", max_size=10), st.text(alphabet="ab", max_size=10))
+def test_edit_distance_is_symmetric_and_bounded(a, b):
+    d = int(metrics.edit_distances(a, b)[0])
+    assert d == int(metrics.edit_distances(b, a)[0])
+    assert abs(len(a) - len(b)) <= d <= max(len(a), len(b))
+
+
+def test_prototype_distance():
+    d = metrics.prototype_distance(["the king", "the kin", "xxxxxxxx", "the king is dead"], "the king")
+    assert d.tolist() == pytest.approx([0.0, 1 / 8, 1.0, 8 / 16])
+    assert math.isnan(metrics.prototype_distance("", "")[0])
+
+
 def test_measure_gives_every_measurement_of_a_text():
     training = "the king is dead and the queen is sad. " * 20
     m = metrics.measure("the king is sad and the queen is dead. the king is sad and the queen is dead.", training)
@@ -199,7 +318,7 @@ def test_measure_gives_every_measurement_of_a_text():
         metrics.measure_all([], training)
 
 
-# Lesson 5's capstone: how precisely a sample pins down its temperature --------------------------
+# Lesson 5b's capstone: how precisely a sample pins down its temperature -------------------------
 
 def _loglik(z: np.ndarray, chosen: np.ndarray, t: float) -> float:
     return -len(chosen) * metrics.nll_at_temperature(z, chosen, t)

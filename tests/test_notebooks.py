@@ -11,7 +11,7 @@ import re
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, ROOT, executed_lesson
+from conftest import NOTEBOOKS, ROOT, executed_lesson, lesson_id
 from notebook_tools import IGNORE_OUTPUT, comparable_outputs
 
 assert NOTEBOOKS, "no lesson notebooks found"
@@ -25,7 +25,7 @@ def _source(cell) -> str:
 def test_lesson_has_the_parts_of_a_lesson(path):
     nb = nbformat.read(path, as_version=4)
     first = _source(nb.cells[0])
-    number = int(path.name[:2])
+    number = lesson_id(path).lstrip("0")  # "5b" for the second part of lesson 5
     assert nb.cells[0].cell_type == "markdown" and first.startswith(f"# Lesson {number} — ")
     for part in ["**You will learn**", "**Prerequisites:**", "**Time:**", "**Outline:**"]:
         assert part in first, f"the introduction lacks {part}"
@@ -94,7 +94,7 @@ def test_only_training_escapes_the_output_comparison_and_its_claims_are_asserted
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     ignored = [i for i, c in enumerate(code) if IGNORE_OUTPUT in c.metadata.get("tags", [])]
-    assert len(ignored) == (1 if path.name[:2] in ("03", "04") else 0), "one training cell in lessons 3 and 4"
+    assert len(ignored) == (1 if lesson_id(path) in ("03", "04") else 0), "one training cell in lessons 3 and 4"
     for i in ignored:
         assert re.search(r"^SKIP_TRAINING = False\b", _source(code[i]), flags=re.M), "the training cell offers the switch"
         claim = _source(code[i + 1])
@@ -141,7 +141,7 @@ def test_prediction_cells_come_empty(path):
     for cell in nb.cells:
         found += re.findall(r"^(my_(?:guess|prediction)\w*) = (.+?)\s*(?:#.*)?$", _source(cell), flags=re.M)
     assert [value for _name, value in found] == ["None"] * len(found), f"a prediction given away: {found}"
-    assert len(found) == (1 if path.name[:2] in ("05", "06") else 0), f"prediction cells: {found}"
+    assert len(found) == (1 if lesson_id(path) in ("05", "06") else 0), f"prediction cells: {found}"
 
 
 def test_figures_compare_by_pixels_up_to_anti_aliasing_only():

@@ -188,3 +188,50 @@ def test_generate_many_rows_are_generate_s_texts(small):
         rnn.generate_many(params, [1], 5, [1.0, 2.0], [0])
     with pytest.raises(ValueError, match="temperature"):
         rnn.generate_many(params, [1], 5, [-1.0], [0])
+
+
+def _log_p_of_one_hot_inputs(params, xs, target):
+    """log p(target) after feeding the (possibly nudged) one-hot vectors ``xs`` (L, V) from h = 0."""
+    h = np.zeros(params["Whh"].shape[0])
+    for x in xs:
+        h = np.tanh(params["Wxh"] @ x + params["Whh"] @ h + params["bh"])
+    z = params["Why"] @ h + params["by"]
+    return z[target] - z.max() - np.log(np.exp(z - z.max()).sum())
+
+
+def test_input_gradients_match_finite_differences(small):
+    params = small[0]
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, V, 9)  # 8 inputs, then the predicted character
+    grads = rnn.input_gradients(params, ids)
+    assert grads.shape == (8, V)
+    xs = np.eye(V)[ids[:-1]]
+    eps = 1e-6
+    for t in range(8):
+        for j in range(V):  # every entry, also those of characters not fed at step t
+            up, down = xs.copy(), xs.copy()
+            up[t, j] += eps
+            down[t, j] -= eps
+            numeric = (_log_p_of_one_hot_inputs(params, up, ids[-1]) - _log_p_of_one_hot_inputs(params, down, ids[-1])) / (2 * eps)
+            np.testing.assert_allclose(grads[8 - 1 - t, j], numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_input_sensitivity_is_batched_and_ordered_by_distance(small):
+    params = small[0]
+    ids = np.random.default_rng(4).integers(0, V, (3, 10))
+    batch = rnn.input_sensitivity(params, ids)
+    assert batch.shape == (3, 9)
+    for row, one in zip(ids, batch):
+        np.testing.assert_allclose(rnn.input_sensitivity(params, row), one, rtol=1e-12)
+        np.testing.assert_allclose(one, np.linalg.norm(rnn.input_gradients(params, row), axis=1), rtol=1e-12)
+    # the last input's gradient is Wxh^T (1 - h^2) Why^T (onehot - p): entry 0 is that one
+    hs, logits = rnn.forward(params, ids[:1, :-1], np.zeros((1, H)))
+    p = np.exp(logits[0, -1] - logits[0, -1].max())
+    p /= p.sum()
+    dz = np.eye(V)[ids[0, -1]] - p
+    expected = params["Wxh"].T @ ((1 - hs[0, -1] ** 2) * (params["Why"].T @ dz))
+    np.testing.assert_allclose(rnn.input_gradients(params, ids[0])[0], expected, rtol=1e-10)
+    with pytest.raises(ValueError, match="L >= 1"):
+        rnn.input_sensitivity(params, [3])
+    with pytest.raises(ValueError, match="character ids"):
+        rnn.input_sensitivity(params, [1, 2, V])
