@@ -84,7 +84,7 @@ def _lstm_step_ms() -> list[float]:
     config = char_lstm.Config(embedding=32, hidden=256, layers=1, dropout=0.0, batch_size=64, seq_length=64,
                               steps=10, eval_every=1000, max_lr=1e-2, seed=0)
     stamps: list[float] = []
-    char_lstm.train(text, config, progress="none", on_step=lambda step, loss: stamps.append(time.perf_counter()))
+    char_lstm.train(text, config, on_step=lambda step, loss: stamps.append(time.perf_counter()))
     return _step_times(stamps[1:-1])  # not the first step (set-up) nor the last (its validation)
 
 

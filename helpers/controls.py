@@ -4,14 +4,15 @@ No widgets here (see :mod:`helpers.widgets` for the wiring): a box's text goes i
 ``ValueError`` whose message a student can act on comes out. Nothing is silently changed: ``0`` is
 not turned into the smallest length, ``1.5`` is not read as 15, a huge seed is not clipped.
 
-Used by the explorers and dashboards of lessons 2, 3, 4 and 6.
+Used by the explorers and dashboards of lessons 2, 3, 4 and 6 (:class:`TypedNumber` is a box's
+state: the number in use and the message for a refused entry).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["SEED_MAX", "whole_number"]
+__all__ = ["SEED_MAX", "whole_number", "TypedNumber"]
 
 SEED_MAX = 2**31 - 1  # the largest seed a box accepts (what a browser's number input holds exactly)
 
@@ -24,6 +25,8 @@ def whole_number(text: str, name: str, low: int, high: int) -> int:
     Raises ``ValueError`` naming the box (``name``), what was typed and what is accepted, e.g.
     ``length: 0 is too small: type a whole number from 50 to 1,000``. Spaces around the number are
     ignored; anything else (``1.5``, ``1e3``, ``-2``, ``""``) is refused.
+
+    Used in: lessons 2 and 3 (the explorers' seed box), 4 and 6 (the dashboards' length and seed).
     """
     typed = str(text).strip()
     accepted = f"type a whole number from {low:,} to {high:,}"
@@ -38,3 +41,32 @@ def whole_number(text: str, name: str, low: int, high: int) -> int:
     if value > high:
         raise ValueError(f"{name}: {value:,} is too large: {accepted}")
     return value
+
+
+class TypedNumber:
+    """A box's state without the box: the number in use and why the last entry was refused.
+
+    :meth:`type` reads what was typed with :func:`whole_number`. A good number becomes
+    :attr:`value` and clears :attr:`message`; a bad one leaves :attr:`value` alone and sets
+    :attr:`message`, e.g. ``length: 0 is too small: type a whole number from 50 to 1,000 (still
+    using 250)``. Nothing is silently changed. A bad initial ``value`` raises ``ValueError``.
+
+    Used in: lessons 2 and 3 (the explorers' seed box), 4 and 6 (the dashboards' length and seed),
+    behind :class:`helpers.widgets.NumberBox`.
+    """
+
+    def __init__(self, name: str, value: int, low: int, high: int) -> None:
+        self.name, self.low, self.high = name, low, high
+        self.value = whole_number(str(value), name, low, high)
+        self.message = ""
+
+    def type(self, typed: str) -> bool:
+        """Read ``typed``; ``True`` if it is a new number now in use."""
+        try:
+            number = whole_number(typed, self.name, self.low, self.high)
+        except ValueError as err:
+            self.message = f"{err} (still using {self.value:,})"
+            return False
+        self.message = ""
+        changed, self.value = number != self.value, number
+        return changed

@@ -69,7 +69,10 @@ def _how_to_fix(cache: Path) -> str:
 
 
 class CorpusUnavailableError(RuntimeError):
-    """No local copy of the corpus and the download failed."""
+    """No local copy of the corpus and the download failed.
+
+    Used in: every lesson's first cell that reads the corpus (lesson 1, section 1, the first time).
+    """
 
     def _render_traceback_(self) -> list[str]:
         """What Jupyter shows (IPython's hook): the message and its ways out, first and alone,
@@ -138,6 +141,8 @@ def load_corpus(
         ValueError: a copy has the wrong size or checksum (corrupt, or another text).
         CorpusUnavailableError: no local copy and the download failed; the message names both
             ways out (go online once, or set ``TINYSHAKESPEARE_PATH``).
+
+    Taught in: lesson 1, section 1; every lesson's first cell loads the corpus with it.
     """
     if path is not None:
         return _read_local(Path(path).expanduser(), "the path you passed")
@@ -155,7 +160,10 @@ def load_corpus(
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The characters of a text, sorted, each with an integer id in ``[0, size)``."""
+    """The characters of a text, sorted, each with an integer id in ``[0, size)``.
+
+    Taught in: lesson 1, section 1 (logits: a score for every possible next character); used in lessons 2–4.
+    """
 
     chars: tuple[str, ...]
 
@@ -211,6 +219,8 @@ def train_val_split(data: Sequence, train_fraction: float = 0.9) -> tuple[Sequen
     """The first ``train_fraction`` of ``data`` for training, the rest for validation.
 
     Works on strings and arrays alike; the split point is ``int(len(data) * train_fraction)``.
+
+    Taught in: lesson 3's first cells (the training and validation text); used in lessons 4, 5, 5b and 6.
     """
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be between 0 and 1, got {train_fraction}")
@@ -222,6 +232,8 @@ def next_char_counts(text: str, context: str, vocab: Vocabulary) -> NDArray[np.i
     """How often each character follows ``context`` in ``text``: int64 array of shape ``(V,)``.
 
     Overlapping occurrences count (``"aa"`` occurs twice in ``"aaa"``).
+
+    Taught in: lesson 1, section 1 (logits: a score for every possible next character).
     """
     if not context:
         raise ValueError("context must be at least one character")
@@ -245,6 +257,8 @@ def next_char_logits(
     Log-counts are valid logits: ``softmax(log c) = c / sum(c)``, the corpus frequencies. The
     ``pseudocount`` gives characters never seen after ``context`` a small finite score instead of
     ``-inf``, as a trained model would.
+
+    Taught in: lesson 1, section 1 (logits: a score for every possible next character); used in lesson 2.
     """
     if not pseudocount > 0:
         raise ValueError(f"pseudocount must be > 0 (it keeps every logit finite), got {pseudocount}")
@@ -255,7 +269,10 @@ _LABELS = {" ": "␣", "\n": "\\n", "\t": "\\t"}
 
 
 def printable(ch: str) -> str:
-    """A visible label for a character in plots: ``'␣'`` for space, ``'\\n'`` for newline."""
+    """A visible label for a character in plots: ``'␣'`` for space, ``'\\n'`` for newline.
+
+    Used in: lessons 1 and 2 (the characters' labels on the charts).
+    """
     return _LABELS.get(ch, ch)
 
 
@@ -286,6 +303,8 @@ class PeeperkornRatings:
     T = 0.001 prototype). The four ratings are on 1-5 scales (:data:`PEEPERKORN_QUESTIONS`):
     ``novelty`` and ``typicality`` compared with the prototype story, ``cohesion``, and
     ``difficulty``, how hard the story is to follow (the file's ``coherence``: higher = less coherent).
+
+    Taught in: lesson 5, section 5 (the same statistic on both sides).
     """
 
     temperature: NDArray[np.float64]
@@ -310,6 +329,8 @@ def load_peeperkorn_ratings(path: str | os.PathLike[str] | None = None) -> Peepe
     Raises:
         FileNotFoundError: no file at ``path``.
         ValueError: the file is not the released one (its SHA-256 differs).
+
+    Taught in: lesson 5, section 5 (the same statistic on both sides: their ratings and our samples).
     """
     import csv
     import io

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from .softmax import check_temperature, softmax_with_temperature
+from .softmax import _log_softmax_checked, check_logits, check_temperature, softmax_with_temperature
 
 __all__ = [
     "ChiSquareResult",
@@ -47,6 +47,8 @@ __all__ = [
 class ChiSquareResult:
     """Pearson's chi-square test of observed counts against expected probabilities.
 
+    Taught in: lesson 2, section 3 (testing a sampler against the exact probabilities).
+
     Attributes:
         statistic: ``sum (observed - expected)^2 / expected`` over the (pooled) bins.
         dof: degrees of freedom, number of bins used minus 1.
@@ -63,6 +65,8 @@ class ChiSquareResult:
 
 def chi_square_test(counts: ArrayLike, probs: ArrayLike, min_expected: float = 5.0) -> ChiSquareResult:
     """Test whether ``counts`` (shape ``(V,)``) look like draws from ``probs`` (shape ``(V,)``).
+
+    Taught in: lesson 2, section 3 (testing a sampler against the exact probabilities).
 
     Bins whose expected count is below ``min_expected`` are pooled into one bin (the usual rule
     for the chi-square approximation to hold); a draw in a bin of probability 0 gives p = 0.
@@ -96,7 +100,10 @@ def chi_square_test(counts: ArrayLike, probs: ArrayLike, min_expected: float = 5
 
 def distinct_n(text: str, n: int = 4) -> float:
     """Distinct character ``n``-grams over all ``n``-grams of ``text``: 1 = no repeats, near 0 =
-    one short loop over and over. ``nan`` for a text shorter than ``n``."""
+    one short loop over and over. ``nan`` for a text shorter than ``n``.
+
+    Taught in: lesson 5, section 1 (the measurements); lessons 3 and 4 call it distinct_ngram_fraction.
+    """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     grams = [text[i : i + n] for i in range(len(text) - n + 1)]
@@ -107,19 +114,27 @@ distinct_ngram_fraction = distinct_n  # the name lessons 3 and 4 use
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text``: lower-cased runs of letters and apostrophes."""
+    """The words of ``text``: lower-cased runs of letters and apostrophes.
+
+    Taught in: lesson 3, section 5 (temperature on a model that feeds itself).
+    """
     return re.findall(r"[a-z']+", text.lower())
 
 
 def known_word_fraction(text: str, known_words: set[str]) -> float:
     """Fraction of the :func:`words` of ``text`` that are in ``known_words``: low = invented
-    words. ``nan`` if the text has no words."""
+    words. ``nan`` if the text has no words.
+
+    Taught in: lesson 3, section 5 (temperature on a model that feeds itself).
+    """
     found = words(text)
     return sum(w in known_words for w in found) / len(found) if found else float("nan")
 
 
 def repeating_loop(text: str, min_repeats: int = 3) -> tuple[int, int] | None:
     """The loop a text ends in: ``(period, length)``, or ``None`` if it does not end in one.
+
+    Taught in: lesson 4, section 6 (temperature on a real model).
 
     A loop is a unit of ``period`` characters repeated at least ``min_repeats`` times back to back
     at the very end of ``text``; ``length`` is how many characters at the end the repetition covers
@@ -147,6 +162,8 @@ def repeating_loop(text: str, min_repeats: int = 3) -> tuple[int, int] | None:
 
 class NgramIndex:
     """The word and character n-grams of a training text, for fast "was this seen?" questions.
+
+    Used by: ngram_index and the novelty measurements (lesson 5, section 1).
 
     Built once per text (:func:`ngram_index` caches it): word n-grams as sets of word-id tuples,
     character n-grams as a sorted array of 64-bit rolling hashes (collisions are astronomically
@@ -222,13 +239,19 @@ class NgramIndex:
 
 @functools.lru_cache(maxsize=4)
 def ngram_index(training_text: str) -> NgramIndex:
-    """The :class:`NgramIndex` of ``training_text``, built once and cached (up to 4 texts)."""
+    """The :class:`NgramIndex` of ``training_text``, built once and cached (up to 4 texts).
+
+    Taught in: lesson 5, section 1 (the measurements; the index is built in the first cell).
+    """
     return NgramIndex(training_text)
 
 
 def invented_word_rate(text: str, training_text: str) -> float:
     """Share of ``text``'s words (lower-cased, punctuation stripped) that never occur in
-    ``training_text``: misspellings and made-up words. ``nan`` if the text has no words."""
+    ``training_text``: misspellings and made-up words. ``nan`` if the text has no words.
+
+    Taught in: lesson 5, section 1 (the measurements).
+    """
     found = words(text)
     if not found:
         return float("nan")
@@ -238,7 +261,10 @@ def invented_word_rate(text: str, training_text: str) -> float:
 
 def novelty(text: str, training_text: str, n: int = 3) -> float:
     """Share of ``text``'s word ``n``-grams absent from ``training_text``: 0 = every phrase was
-    copied from the training text, 1 = none was. ``nan`` if the text has fewer than ``n`` words."""
+    copied from the training text, 1 = none was. ``nan`` if the text has fewer than ``n`` words.
+
+    Taught in: lesson 5, section 1 (the measurements).
+    """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     return ngram_index(training_text).novel_word_fraction(text, n)
@@ -246,7 +272,10 @@ def novelty(text: str, training_text: str, n: int = 3) -> float:
 
 def novelty_split(text: str, training_text: str, n: int = 3) -> tuple[float, float]:
     """``(recombined, invented)``: :func:`novelty` split into new combinations of known words and
-    n-grams containing an invented word (see :meth:`NgramIndex.novel_word_split`)."""
+    n-grams containing an invented word (see :meth:`NgramIndex.novel_word_split`).
+
+    Taught in: lesson 5, section 1 (the measurements).
+    """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     return ngram_index(training_text).novel_word_split(text, n)
@@ -254,7 +283,10 @@ def novelty_split(text: str, training_text: str, n: int = 3) -> tuple[float, flo
 
 def char_novelty(text: str, training_text: str, n: int = 12) -> float:
     """Share of ``text``'s character ``n``-grams absent from ``training_text`` (long ``n``: copied
-    passages score 0, new ones 1). ``nan`` if the text is shorter than ``n``."""
+    passages score 0, new ones 1). ``nan`` if the text is shorter than ``n``.
+
+    Used by: measure (lessons 5 and 6, through measure_all) and benchmarks/temperature_sweep.py.
+    """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     return ngram_index(training_text).novel_char_fraction(text, n)
@@ -269,6 +301,8 @@ SPEAKER_LINE = re.compile(r"^[A-Z][A-Za-z'-]*( [A-Za-z'-]+){0,3}:$")  # 1-4 word
 
 def form_score(text: str) -> float:
     """How well ``text`` keeps the play's structure, from 0 to 1 (``nan`` if it has no complete turn).
+
+    Taught in: lesson 5, section 1 (the measurements).
 
     Tiny Shakespeare is a sequence of turns separated by blank lines: a speaker line (a name and a
     colon, e.g. ``ROMEO:`` or ``First Citizen:``), then one or more lines of speech. The score is
@@ -299,6 +333,8 @@ def form_score(text: str) -> float:
 def measure(text: str, training_text: str) -> dict[str, float]:
     """Every text measurement of lessons 5 and 6 for one ``text``, as a dict of floats.
 
+    Used by: measure_all (lesson 5, section 1).
+
     Keys: ``"distinct 4-grams"``, ``"loop length"`` (characters covered by a final loop, 0 if none),
     ``"invented words"``, ``"novelty (word 3-grams)"``, ``"recombined"`` and ``"invented 3-grams"``
     (the two parts of novelty), ``"character novelty (12-grams)"`` and ``"form"``. Shares are in
@@ -319,7 +355,10 @@ def measure(text: str, training_text: str) -> dict[str, float]:
 
 
 def measure_all(texts: list[str], training_text: str) -> dict[str, np.ndarray]:
-    """:func:`measure` for many texts: one float64 array of shape ``(len(texts),)`` per key."""
+    """:func:`measure` for many texts: one float64 array of shape ``(len(texts),)`` per key.
+
+    Taught in: lesson 5, section 1 (the measurements); lesson 6, sections 4 and 5 use it.
+    """
     if not texts:
         raise ValueError("give at least one text to measure")
     rows = [measure(t, training_text) for t in texts]
@@ -330,6 +369,8 @@ def spearman_with_ci(
     x: ArrayLike, y: ArrayLike, n_boot: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:
     """Spearman's rank correlation of ``x`` and ``y`` with a bootstrap confidence interval.
+
+    Taught in: lesson 5, section 5 (the same statistic on both sides); lesson 5, exercise 1.
 
     Pairs with a NaN are dropped. The interval resamples the pairs with replacement ``n_boot``
     times (seeded) and takes the central ``level`` share of the resampled correlations
@@ -360,6 +401,8 @@ def spearman_with_cluster_ci(
 ) -> tuple[float, float, float]:
     """Spearman's rank correlation of ``x`` and ``y`` with a bootstrap interval that resamples
     whole clusters: ``(rho, low, high)``.
+
+    Taught in: lesson 5, section 5 (the same statistic on both sides).
 
     Use it when the pairs come in groups that are not independent: the ratings of one rater (who
     may rate everything high), or samples that share their random noise. Each of the ``n_boot``
@@ -414,6 +457,8 @@ def edit_distances(texts: str | list[str], reference: str) -> np.ndarray:
     insertions, deletions and substitutions that turn one into the other. Int64 array of shape
     ``(len(texts),)`` (a single string gives shape ``(1,)``).
 
+    Used by: prototype_distance (lesson 5, section 1).
+
     Dynamic programming over the reference's characters, one row per character, computed for all
     texts at once in numpy; the insertions along a row are a running minimum
     (``np.minimum.accumulate``). Time grows as ``len(reference) * total length of texts``: 256
@@ -447,6 +492,8 @@ def prototype_distance(texts: str | list[str], prototype: str) -> np.ndarray:
     many characters line up by chance). Float64 array of shape ``(len(texts),)``; ``nan`` for
     two empty strings.
 
+    Taught in: lesson 5, section 1 (the measurements).
+
     Peeperkorn et al. asked raters to judge each story's novelty and typicality against the story
     generated at T = 0.001 (the prototype) and computed this distance to it; lesson 5 uses the
     greedy sample from the same prompt as the prototype.
@@ -461,6 +508,8 @@ def prototype_distance(texts: str | list[str], prototype: str) -> np.ndarray:
 def first_crossing(xs: ArrayLike, ys: ArrayLike, threshold: float) -> float | None:
     """The first ``x`` at which the curve ``ys`` (sampled at increasing ``xs``) reaches
     ``threshold``, interpolating linearly between samples; ``None`` if it never does.
+
+    Taught in: lesson 5, section 3 (every measurement against temperature).
 
     Example: where the share of invented words first reaches 10 % along a temperature sweep.
     """
@@ -482,20 +531,27 @@ def first_crossing(xs: ArrayLike, ys: ArrayLike, threshold: float) -> float | No
 
 def nll_at_temperature(logits: ArrayLike, targets: ArrayLike, temperature: float) -> float:
     """Mean negative log-likelihood (nats per prediction) of ``targets`` under
-    ``softmax(logits / T)``. ``logits`` has shape ``(N, V)``, ``targets`` ``(N,)``; ``T > 0``."""
+    ``softmax(logits / T)``. ``logits`` has shape ``(N, V)``, ``targets`` ``(N,)``; ``T > 0``.
+
+    Taught in: lesson 5b, section 1 (the likelihood of a text as a function of T) and section 2.
+    """
     t = check_temperature(temperature)
     if t == 0 or math.isinf(t):
         raise ValueError("the likelihood needs 0 < T < inf (T = 0 gives probability 0 to all but the argmax)")
-    z = np.asarray(logits, dtype=np.float64) / t
-    y = np.asarray(targets, dtype=np.int64)
-    z = z - z.max(axis=1, keepdims=True)
-    logp = z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))
-    return float(-logp.mean())
+    return _nll(check_logits(logits), np.asarray(targets, dtype=np.int64), t)
+
+
+def _nll(z: np.ndarray, y: np.ndarray, t: float) -> float:
+    """:func:`nll_at_temperature` of checked logits ``z (N, V)``, targets ``y (N,)`` and ``0 < t < inf``."""
+    return float(-_log_softmax_checked(z, t)[np.arange(len(y)), y].mean())
 
 
 class TemperatureAtBoundError(ValueError):
     """:func:`fit_temperature` found its best temperature at an edge of the search range: the true
-    ``T*`` lies outside ``bounds``, and the bound is not an estimate of it."""
+    ``T*`` lies outside ``bounds``, and the bound is not an estimate of it.
+
+    Used by: fit_temperature (lesson 5b, sections 2 and 4).
+    """
 
 
 def _loglik_slope_in_beta(z: np.ndarray, targets: np.ndarray, temperature: float) -> float:
@@ -513,6 +569,8 @@ def fit_temperature(
     and that minimal NLL in nats: ``(T*, nll)``. Temperature scaling in the calibration sense, and
     the maximum-likelihood estimate of the temperature a sample was drawn at.
 
+    Taught in: lesson 5b, section 2 (temperature scaling) and section 4 (the temperature detective).
+
     ``logits`` has shape ``(N, V)``, ``targets`` ``(N,)``; ``bounds = (a, b)`` with ``0 < a < b``.
     Raises :class:`TemperatureAtBoundError` (a ``ValueError``) when the best temperature lies at an
     edge of ``[a, b]`` (the NLL still falls past the bound), rather than returning the bound: pass
@@ -523,7 +581,7 @@ def fit_temperature(
     a, b = (float(x) for x in bounds)
     if not 0 < a < b < math.inf:
         raise ValueError(f"bounds must be (a, b) with 0 < a < b < inf, got {bounds!r}")
-    z = np.asarray(logits, dtype=np.float64)
+    z = check_logits(logits)
     y = np.asarray(targets, dtype=np.int64)
     # The log-likelihood is concave in beta: its best T lies below a if it still rises as beta grows
     # past 1/a, above b if it still rises as beta falls below 1/b.
@@ -538,7 +596,8 @@ def fit_temperature(
             f"the best temperature lies at the upper edge of the search range [{a:g}, {b:g}]: the fit would "
             f"return {b:g}, not T*. Pass wider bounds=, e.g. bounds=({a:g}, {b * 10:g})."
         )
-    result = minimize_scalar(lambda t: nll_at_temperature(z, y, t), bounds=(a, b), method="bounded", options={"xatol": 1e-4})
+    result = minimize_scalar(lambda t: _nll(z, y, float(t)), bounds=(a, b), method="bounded",
+                             options={"xatol": 1e-4})
     return float(result.x), float(result.fun)
 
 
@@ -546,6 +605,8 @@ def temperature_standard_error(logits: ArrayLike, temperature: float) -> float:
     """How precisely a sample pins down the temperature it was drawn at: the standard error of the
     maximum-likelihood estimate of ``T`` (as :func:`fit_temperature` finds), from ``N`` steps with
     ``logits`` of shape ``(N, V)``, at ``temperature`` (the true or the estimated T).
+
+    Taught in: lesson 5b, section 5 (how precise is the estimate?).
 
     With ``beta = 1 / T`` the log-likelihood of the sampled characters is
     ``sum_i beta * z_i[chosen_i] - logsumexp(beta * z_i)``, whose second derivative is
@@ -575,6 +636,8 @@ def ngram_cross_entropy(
 ) -> float:
     """Cross-entropy (nats/char) on ``test_ids`` of a character ``order``-gram model counted on
     ``train_ids`` with add-``pseudocount`` smoothing: a baseline for trained networks.
+
+    Taught in: lesson 3, section 4 (training, against n-gram baselines); lesson 4, section 4.
 
     ``order = 1`` ignores context (character frequencies); ``order = 2`` looks at the previous
     character; and so on.

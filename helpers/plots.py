@@ -50,6 +50,7 @@ __all__ = [
     "TruncationBars",
     "MODEL_COLOR",
     "CUT_COLOR",
+    "CUT_EDGE_COLOR",
     "TEMPERED_COLOR",
     "SAMPLE_COLOR",
 ]
@@ -58,6 +59,7 @@ MODEL_COLOR = "#9aa5b1"  # the model's own distribution (T = 1), drawn faint
 TEMPERED_COLOR = "#d9480f"  # the distribution at the chosen temperature
 SAMPLE_COLOR = "#1c7ed6"  # empirical frequencies of draws
 CUT_COLOR = "#ced4da"  # tokens removed by top-k / top-p / min-p (drawn hatched)
+CUT_EDGE_COLOR = "#868e96"  # their outline and hatching
 
 
 def figure_summary(fig: Figure) -> str:
@@ -67,6 +69,8 @@ def figure_summary(fig: Figure) -> str:
     ``[figure: Perplexity = 2 ** entropy (x: temperature T (log scale); y: effective number of
     choices)]``. Panels with their axes switched off (a legend-only panel) are left out; a panel
     without a title says "untitled".
+
+    Used in: every lesson (the plain-text form of each figure, set by :func:`use_lesson_style`).
     """
     panels = []
     for ax in fig.axes:
@@ -96,6 +100,8 @@ def use_lesson_style() -> None:
 
     In a notebook it also makes a figure's plain-text form list its titles instead of
     ``<Figure size …>``, so that the stored text of a plot says what it shows.
+
+    Used in: every lesson's first cell, and the presentation notebook.
     """
     matplotlib.rcParams.update(
         {
@@ -141,6 +147,8 @@ class DistributionView:
         reference: the same bars at ``T = 1`` (the model's own distribution).
         entropy_bits: entropy of the full tempered distribution, in bits.
         perplexity: effective number of choices of the full tempered distribution.
+
+    Used in: lesson 1, sections 4 (the three regimes) and 7 (the temperature explorer).
     """
 
     labels: tuple[str, ...]
@@ -157,6 +165,8 @@ def distribution_view(
 
     Temperature never changes the ranking, so the top ``top_k`` at ``T = 1`` are the top
     ``top_k`` at every temperature and the bars can stay in place while the slider moves.
+
+    Used in: lesson 1, sections 4 (the three regimes) and 7 (the temperature explorer); the lesson-4 dashboard's chart.
     """
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 1 or len(chars) != z.size:
@@ -190,6 +200,8 @@ class SamplingView:
         probs: exact probability of each bar at this temperature.
         n_draws: number of draws.
         chi_square: the goodness-of-fit test of the draws over the full vocabulary.
+
+    Used in: lesson 2, sections 3 (testing a sampler) and 7 (the sampling explorer).
     """
 
     labels: tuple[str, ...]
@@ -210,6 +222,8 @@ def sampling_view(
 
     Passing the same ``uniforms`` at every temperature (common random numbers) makes the histogram
     change smoothly as the temperature moves, instead of jumping to an unrelated sample.
+
+    Used in: lesson 2, sections 3 (testing a sampler: 10,000 draws) and 7 (the sampling explorer).
     """
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 1 or len(chars) != z.size:
@@ -234,7 +248,10 @@ def bar_distribution(
     title: str | None = None,
     show_reference: bool = True,
 ) -> BarContainer:
-    """Bars of ``view.probs`` (with the ``T = 1`` bars faint behind them). Returns the bars."""
+    """Bars of ``view.probs`` (with the ``T = 1`` bars faint behind them). Returns the bars.
+
+    Used in: lesson 1, sections 4 (the three regimes) and 7 (the temperature explorer).
+    """
     x = np.arange(len(view.labels))
     if show_reference:
         ax.bar(x, view.reference, width=0.8, color=MODEL_COLOR, alpha=0.45, label="T = 1 (model)")
@@ -251,7 +268,10 @@ def bar_distribution(
 
 
 def histogram_vs_exact(ax: Axes, view: SamplingView, *, title: str | None = None) -> BarContainer:
-    """Frequencies of the draws as bars, the exact probabilities as black ticks. Returns the bars."""
+    """Frequencies of the draws as bars, the exact probabilities as black ticks. Returns the bars.
+
+    Used in: lesson 2, sections 3 (testing a sampler) and 7 (the sampling explorer).
+    """
     x = np.arange(len(view.labels))
     bars = ax.bar(
         x, view.frequencies, width=0.7, color=SAMPLE_COLOR, alpha=0.75,
@@ -310,6 +330,8 @@ class TemperatureBars(_BlitChart):
     Args:
         figsize: inches (at 100 dpi).
         top_k: characters with their own bar (the rest share an "other" bar).
+
+    Used in: lesson 4, section 9 and the presentation notebook (the dashboard's still picture, and the browser tests' reference picture).
     """
 
     def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top_k: int = 15) -> None:
@@ -358,6 +380,8 @@ def figure_to_png(fig: Figure) -> bytes:
 
     Renders with Agg and encodes with light compression (zlib level 1): about half the time of
     ``fig.savefig`` for a slider's redraw, and the same pixels give the same bytes every time.
+
+    Used in: lessons 1-3, the explorers and the training monitor (:mod:`helpers.widgets`).
     """
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
@@ -370,6 +394,8 @@ def colored_text_html(text: str, probs: ArrayLike) -> str:
     The shade follows ``-log10 p``: a character the model was sure of (p near 1) stays white,
     p = 0.1 is mid orange, p <= 0.01 full orange-red, so the choices that steered a sample stand
     out. A key above the text explains the scale; hovering a character shows its probability.
+
+    Used in: lesson 3, section 5; lesson 4, section 7 (shading by probability); the dashboards' still pictures.
     """
     p = np.asarray(probs, dtype=np.float64)
     if p.shape != (len(text),):
@@ -393,7 +419,10 @@ def colored_text_html(text: str, probs: ArrayLike) -> str:
 
 def samples_table_html(rows: Sequence[dict[str, object]], text_key: str = "sample") -> str:
     """An HTML table with one row per sample: the ``text_key`` column as preformatted text (line
-    breaks kept), the other columns as given (numbers formatted by the caller)."""
+    breaks kept), the other columns as given (numbers formatted by the caller).
+
+    Used in: lesson 4, section 6 (temperature on a real model); lesson 5, section 5.
+    """
     if not rows:
         raise ValueError("give at least one row")
     keys = list(rows[0])
@@ -428,6 +457,8 @@ def metric_vs_temperature(
     from the 10th to the 90th percentile of the samples there, and optionally a dashed reference.
 
     ``temperatures`` and ``values`` are per sample (same length; NaNs are ignored).
+
+    Used in: lesson 5, sections 3 (every measurement against temperature) and 6.
     """
     t = np.asarray(temperatures, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
@@ -461,6 +492,8 @@ class TruncationView:
         vocab_size: ``V``.
         kept_mass: the share of the model's own (``T = 1``) probability the survivors hold.
         entropy_bits: entropy of the final distribution, in bits.
+
+    Used in: lesson 6, sections 1 (three ways to cut a distribution) and 6 (all the knobs live).
     """
 
     labels: tuple[str, ...]
@@ -477,7 +510,10 @@ def truncation_view(
     logits: ArrayLike, chars: Sequence[str], temperature: float, truncation: Truncation, top: int = 20
 ) -> TruncationView:
     """The ``top`` most likely characters of ``logits`` (shape ``(V,)``) at ``temperature``, before
-    and after ``truncation``. Their order is the model's ranking, the same at every ``T``."""
+    and after ``truncation``. Their order is the model's ranking, the same at every ``T``.
+
+    Used in: lesson 6, sections 1 (three ways to cut a distribution) and 6 (all the knobs live).
+    """
     from .softmax import check_logits, check_temperature
 
     z = check_logits(logits)
@@ -502,11 +538,14 @@ def truncation_view(
 def truncation_bars(ax: Axes, view: TruncationView, *, title: str | None = None) -> BarContainer:
     """Solid bars for the survivors (their final, renormalised probability) and hatched grey
     outlines for the cut characters (the probability they would have had without truncation).
-    Returns the survivors' bars."""
+    Returns the survivors' bars.
+
+    Used in: lesson 6, section 1 (three ways to cut a distribution).
+    """
     x = np.arange(len(view.labels))
     cut = ~view.kept
     if cut.any():
-        ax.bar(x[cut], view.untruncated[cut], width=0.7, color=CUT_COLOR, edgecolor="#868e96", hatch="///",
+        ax.bar(x[cut], view.untruncated[cut], width=0.7, color=CUT_COLOR, edgecolor=CUT_EDGE_COLOR, hatch="///",
                linewidth=0.6, label="cut (its probability without truncation)")
     bars = ax.bar(x[view.kept], view.final[view.kept], width=0.7, color=TEMPERED_COLOR, label="kept (renormalised)")
     ax.set_xticks(x, view.labels)
@@ -526,6 +565,8 @@ class TruncationBars(_BlitChart):
     :meth:`show_logits` draws the axes, labels and legend for a new distribution once and keeps the
     pixels; :meth:`render` sets the heights of the kept and cut bars and the title and draws only
     them. The characters keep their places (the model's ranking does not depend on the knobs).
+
+    Used in: lesson 6, section 6 (the dashboard's still picture, and the browser tests' reference picture).
     """
 
     def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top: int = 20) -> None:
@@ -548,7 +589,7 @@ class TruncationBars(_BlitChart):
         x = np.arange(len(view.labels))
         for container in (self._cut, self._kept):
             container.remove()
-        self._cut = self.ax.bar(x, np.zeros(x.size), width=0.7, color=CUT_COLOR, edgecolor="#868e96", hatch="///", linewidth=0.6)
+        self._cut = self.ax.bar(x, np.zeros(x.size), width=0.7, color=CUT_COLOR, edgecolor=CUT_EDGE_COLOR, hatch="///", linewidth=0.6)
         self._kept = self.ax.bar(x, np.zeros(x.size), width=0.7, color=TEMPERED_COLOR)
         self._artists = [*self._cut, *self._kept, self.ax.title]
         self._cache(self._artists)

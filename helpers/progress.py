@@ -19,7 +19,10 @@ RECENT_S = 10.0  # the time left is estimated from the rate over this many recen
 
 
 def format_seconds(seconds: float) -> str:
-    """``42 s``, ``3 min 05 s``, ``1 h 02 min``: a duration for people."""
+    """``42 s``, ``3 min 05 s``, ``1 h 02 min``: a duration for people.
+
+    Used by: helpers.progress.Progress (the time spent and left in lessons 3 and 4's training monitors).
+    """
     s = int(round(max(seconds, 0.0)))
     if s < 60:
         return f"{s} s"
@@ -33,6 +36,9 @@ class Progress:
     :attr:`elapsed`, :meth:`remaining` (seconds) and :meth:`text`.
 
     ``clock`` (seconds, default :func:`time.perf_counter`) can be replaced in tests.
+
+    Used by: the training monitors of lessons 3 and 4 (helpers.widgets.TrainingMonitor) and
+    `python -m helpers.char_lstm train`.
     """
 
     def __init__(self, total: int, clock: Callable[[], float] = time.perf_counter) -> None:

@@ -56,6 +56,8 @@ __all__ = [
 def as_generator(seed: int | np.random.Generator) -> np.random.Generator:
     """A :class:`numpy.random.Generator` from an int seed (or the generator itself).
 
+    Taught in: lesson 2, section 5 (seeds and reproducibility).
+
     ``None`` is refused on purpose: unseeded randomness makes a lesson impossible to reproduce.
     """
     if isinstance(seed, np.random.Generator):
@@ -72,6 +74,8 @@ def as_generator(seed: int | np.random.Generator) -> np.random.Generator:
 
 def greedy(logits: ArrayLike) -> int:
     """Index of the largest logit (or probability) of a 1-D distribution: decoding at ``T = 0``.
+
+    Taught in: lesson 2, section 1 (greedy versus sampling).
 
     Ties go to the lowest index, as with :func:`numpy.argmax`.
     """
@@ -91,6 +95,8 @@ def _check_distribution(probs: ArrayLike) -> NDArray[np.float64]:
 
 def sample_inverse_cdf(probs: ArrayLike, u: float | ArrayLike) -> int | NDArray[np.int64]:
     """Turn uniform numbers ``u`` in ``[0, 1)`` into token indices by inverting the CDF.
+
+    Taught in: lesson 2, section 2 (inverse-CDF sampling).
 
     Token ``i`` is chosen when ``cdf[i-1] <= u < cdf[i]``, so it is chosen with probability
     ``probs[i]``: the interval it owns has exactly that length.
@@ -117,13 +123,19 @@ def sample_inverse_cdf(probs: ArrayLike, u: float | ArrayLike) -> int | NDArray[
 def sample_multinomial(
     probs: ArrayLike, seed: int | np.random.Generator, size: int | None = None
 ) -> int | NDArray[np.int64]:
-    """Draw one index (or ``size`` indices) from ``probs`` by inverse-CDF sampling."""
+    """Draw one index (or ``size`` indices) from ``probs`` by inverse-CDF sampling.
+
+    Taught in: lesson 2, exercise 1 (the chi-square statistic), which draws with it.
+    """
     rng = as_generator(seed)
     return sample_inverse_cdf(probs, rng.random(size))
 
 
 def gumbel_noise(seed: int | np.random.Generator, shape: int | tuple[int, ...]) -> NDArray[np.float64]:
-    """Standard Gumbel noise ``-log(-log(U))`` with ``U`` uniform in ``[0, 1)``, of ``shape``."""
+    """Standard Gumbel noise ``-log(-log(U))`` with ``U`` uniform in ``[0, 1)``, of ``shape``.
+
+    Taught in: lesson 2, section 4 (the Gumbel-max trick).
+    """
     rng = as_generator(seed)
     u = rng.random(shape)
     with np.errstate(divide="ignore"):
@@ -132,6 +144,8 @@ def gumbel_noise(seed: int | np.random.Generator, shape: int | tuple[int, ...]) 
 
 def sample_gumbel_max(logits: ArrayLike, temperature: float, noise: ArrayLike) -> int:
     """The Gumbel-max trick: ``argmax(logits / T + noise)`` with standard Gumbel ``noise``.
+
+    Taught in: lesson 2, section 4 (the Gumbel-max trick).
 
     For ``T > 0`` this is an exact sample from ``softmax(logits / T)``. The noise is passed in, so
     the same noise can be reused across temperatures (common random numbers).
@@ -149,46 +163,47 @@ def sample_gumbel_max(logits: ArrayLike, temperature: float, noise: ArrayLike) -
         raise ValueError(
             f"logits must have shape (V,) and noise the same shape; got {z.shape} and {g.shape}"
         )
-    if t == 0.0:
-        return int(np.argmax(z))
-    if math.isinf(t):
-        return int(np.argmax(np.where(np.isfinite(z), g, -np.inf)))
-    return int(np.argmax(z / t + g))
+    return int(gumbel_max_rows(z[None, :], t, g[None, :])[0])
 
 
 def gumbel_max_rows(
     z: np.ndarray, temperatures: np.ndarray | float, noise: np.ndarray, truncation: Truncation | None = None
 ) -> np.ndarray:
     """``argmax(z / T + noise)`` per row: ``z`` and ``noise`` of shape ``(k, V)``, ``T`` one per row
-    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise``, uniform), over
-    the tokens that survive ``truncation`` (top-k, top-p, min-p; see :mod:`helpers.sampling`).
+    or one for all (``T = 0``: ``argmax z``, greedy; ``T = inf``: ``argmax noise`` over the finite
+    ``z``, uniform), over the tokens that survive ``truncation`` (top-k, top-p, min-p; see
+    :mod:`helpers.sampling`). ``z`` float64, ``T`` checked (:func:`sample_gumbel_max` checks both).
 
-    The one place the batched samplers (``helpers.char_lstm``, :func:`helpers.tiny_rnn.generate_many`)
-    turn logits into choices, so they all choose alike (lesson 2 teaches the trick, lesson 4 uses it).
+    Used by: every sampler, through :func:`sample_gumbel_max` (lesson 2, section 3) or directly
+    (``helpers.lstm_numpy``, :func:`helpers.tiny_rnn.generate_many`): the one place logits become
+    choices, and the only place the limits ``T = 0`` and ``T = inf`` are handled, so they all choose
+    alike.
     """
     if truncation is not None and truncation.active:
         t_rows = temperatures if np.ndim(temperatures) == 0 else np.asarray(temperatures, np.float64)[:, None]
         z = np.where(truncation.mask(z, t_rows), z, -np.inf)
-        noise = np.where(np.isfinite(z), noise, -np.inf)  # T = inf: uniform over the survivors only
     if np.ndim(temperatures) == 0:  # one temperature for all rows: the hot path of a live slider
         t = float(temperatures)
         if t == 0.0:
-            return np.argmax(z, axis=1)
-        if math.isinf(t):
-            return np.argmax(noise, axis=1)
-        return np.argmax(z / t + noise, axis=1)
-    t = np.asarray(temperatures, dtype=np.float64)
+            scores = z
+        elif math.isinf(t):
+            scores = np.where(np.isfinite(z), noise, -np.inf)
+        else:
+            scores = z / t + noise
+        return np.argmax(scores, axis=1)
+    t = np.asarray(temperatures, dtype=np.float64)[:, None]
     greedy, uniform = t == 0.0, np.isinf(t)
-    scores = z / np.where(greedy | uniform, 1.0, t)[:, None] + noise
-    if greedy.any():
-        scores[greedy] = z[greedy]
-    if uniform.any():
-        scores[uniform] = noise[uniform]
+    scores = z / np.where(greedy | uniform, 1.0, t) + noise
+    scores = np.where(greedy, z, scores)
+    scores = np.where(uniform, np.where(np.isfinite(z), noise, -np.inf), scores)
     return np.argmax(scores, axis=1)
 
 
 def sample(logits: ArrayLike, temperature: float, seed: int | np.random.Generator) -> int:
-    """Next-token index at ``temperature``: greedy at ``T = 0``, else a draw from the softmax."""
+    """Next-token index at ``temperature``: greedy at ``T = 0``, else a draw from the softmax.
+
+    Taught in: lesson 2, section 1 (greedy versus sampling).
+    """
     t = check_temperature(temperature)
     if t == 0.0:
         return greedy(logits)
@@ -199,6 +214,8 @@ def choices_across_temperatures(
     logits: ArrayLike, temperatures: ArrayLike, noise: ArrayLike
 ) -> NDArray[np.int64]:
     """The Gumbel-max choice at each temperature, all from the *same* noise.
+
+    Taught in: lesson 2, section 6 (common random numbers).
 
     Returns an int64 array of ``len(temperatures)`` indices. With shared noise, the choice at
     ``T = 0`` is the greedy token and changes only at the temperatures where another token's
@@ -213,7 +230,10 @@ def choices_across_temperatures(
 def draw_counts(
     probs: ArrayLike, n: int, seed: int | np.random.Generator
 ) -> NDArray[np.int64]:
-    """How often each index comes up in ``n`` inverse-CDF draws: int64 array of shape ``(V,)``."""
+    """How often each index comes up in ``n`` inverse-CDF draws: int64 array of shape ``(V,)``.
+
+    Used by: tests only (lesson 2, section 3 counts its draws in the lesson itself).
+    """
     p = _check_distribution(probs)
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
@@ -228,7 +248,10 @@ def draw_counts(
 
 
 def check_top_k(k: int) -> int:
-    """Return ``k`` as an int, or raise ``ValueError``: top-k needs a whole number ``k >= 1``."""
+    """Return ``k`` as an int, or raise ``ValueError``: top-k needs a whole number ``k >= 1``.
+
+    Used by: Truncation, for its error messages (lesson 6's knobs; the traps are in lesson 6's summary).
+    """
     if isinstance(k, bool) or not isinstance(k, Integral):
         raise ValueError(
             f"top_k must be a whole number >= 1 (how many of the most likely tokens to keep), "
@@ -252,7 +275,10 @@ def _check_fraction(value: float, name: str) -> float:
 
 
 def check_top_p(p: float) -> float:
-    """Return ``p`` as a float, or raise ``ValueError``: top-p needs ``0 < p <= 1``."""
+    """Return ``p`` as a float, or raise ``ValueError``: top-p needs ``0 < p <= 1``.
+
+    Used by: Truncation, for its error messages (lesson 6's knobs).
+    """
     v = _check_fraction(p, "top_p")
     if not 0.0 < v <= 1.0:
         raise ValueError(
@@ -263,7 +289,10 @@ def check_top_p(p: float) -> float:
 
 
 def check_min_p(p: float) -> float:
-    """Return ``p`` as a float, or raise ``ValueError``: min-p needs ``0 <= p < 1``."""
+    """Return ``p`` as a float, or raise ``ValueError``: min-p needs ``0 <= p < 1``.
+
+    Used by: Truncation, for its error messages (lesson 6's knobs; min-p read as top-p).
+    """
     v = _check_fraction(p, "min_p")
     if not 0.0 <= v < 1.0:
         raise ValueError(
@@ -277,6 +306,8 @@ def check_min_p(p: float) -> float:
 @dataclass(frozen=True)
 class Truncation:
     """A set of truncation knobs, checked once.
+
+    Taught in: lesson 6, section 1 (three ways to cut a distribution).
 
     Attributes:
         top_k: keep the ``k`` most likely tokens, or ``None`` (off).
@@ -337,7 +368,7 @@ class Truncation:
             np.put_along_axis(top, order[..., : self.top_k], True, axis=-1)
             keep &= top
         if self.top_p is not None and self.top_p < 1.0:
-            probs = _tempered(np.where(keep, z, -np.inf), t)
+            probs = _softmax_checked(np.where(keep, z, -np.inf), t)  # t: one, or one per row
             ranked = np.take_along_axis(probs, order, axis=-1)
             before = np.cumsum(ranked, axis=-1) - ranked  # mass of the tokens ranked above
             nucleus = np.empty_like(keep)
@@ -352,26 +383,14 @@ class Truncation:
         return keep
 
 
-def _tempered(z: NDArray[np.float64], t: float | NDArray[np.float64]) -> NDArray[np.float64]:
-    """``softmax(z / t)`` along the last axis with ``t`` a scalar or per row (0 and inf allowed)."""
-    if np.ndim(t) == 0:  # one temperature: the hot path of a live slider
-        return _softmax_checked(z, float(t))
-    top = z.max(axis=-1, keepdims=True)
-    t = np.broadcast_to(np.asarray(t, dtype=np.float64), top.shape)
-    finite_t = np.where((t == 0) | np.isinf(t), 1.0, t)
-    with np.errstate(invalid="ignore"):
-        weights = np.exp((z - top) / finite_t)
-    weights = np.where(t == 0, (z == top).astype(np.float64), weights)
-    weights = np.where(np.isinf(t), np.isfinite(z).astype(np.float64), weights)
-    return weights / weights.sum(axis=-1, keepdims=True)
-
-
 def truncation_mask(
     logits: ArrayLike,
     temperature: float = 1.0,
     **knobs: int | float | bool | None,
 ) -> NDArray[np.bool_]:
     """Which tokens survive truncation at ``temperature``: bool array of shape ``(..., V)``.
+
+    Taught in: lesson 6, section 3 (the order of the knobs).
 
     Args:
         logits: scores of shape ``(..., V)``; ``-inf`` entries never survive.
@@ -401,6 +420,8 @@ def truncate(
 ) -> NDArray[np.float64]:
     """``logits`` (shape ``(..., V)``, *not* divided by ``T``) with the cut entries at ``-inf``.
 
+    Used by: top_k, top_p, min_p and truncated_softmax (lesson 6, sections 1 to 3).
+
     Feed the result to :func:`helpers.softmax.softmax_with_temperature` with the same ``T``
     (that is :func:`truncated_softmax`) or to :func:`sample_gumbel_max`.
     """
@@ -416,6 +437,8 @@ def truncated_softmax(
 ) -> NDArray[np.float64]:
     """The distribution actually sampled from: ``softmax(truncate(logits, T, ...) / T)``, shape ``(..., V)``.
 
+    Taught in: lesson 6, section 3 (the order of the knobs).
+
     The cut tokens have probability exactly 0; the survivors share all the mass (renormalised).
     """
     kept = truncate(logits, temperature, **knobs)
@@ -424,6 +447,8 @@ def truncated_softmax(
 
 def top_k(logits: ArrayLike, k: int) -> NDArray[np.float64]:
     """Keep the ``k`` largest logits (shape ``(..., V)``); the rest become ``-inf``.
+
+    Taught in: lesson 6, section 1 (three ways to cut a distribution).
 
     Exactly ``min(k, number of finite logits)`` entries stay finite: a tie at the boundary goes to
     the lower index. (Hugging Face transformers instead keeps every token tied with the k-th, so it
@@ -437,6 +462,8 @@ def top_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
     """Nucleus truncation: keep the smallest set of most likely tokens whose probability
     (``softmax(logits)``) sums to at least ``p``; the rest become ``-inf``. Shape ``(..., V)``.
 
+    Taught in: lesson 6, section 1 (three ways to cut a distribution); counted in section 2.
+
     A token is kept when the mass of the tokens ranked above it is below ``p``, so the top token is
     always kept and ``p = 1`` keeps every finite token. Ties are ranked by position (lower index
     first); sums are compared in float64, so a boundary that ties ``p`` exactly is decided by
@@ -448,6 +475,8 @@ def top_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
 def min_p(logits: ArrayLike, p: float) -> NDArray[np.float64]:
     """Keep the tokens whose probability is at least ``p`` times the top token's; the rest become
     ``-inf``. Shape ``(..., V)``.
+
+    Taught in: lesson 6, section 1 (three ways to cut a distribution); counted in section 2.
 
     In logits: keep ``z_i >= max(z) + log(p)``, so no softmax is needed and the test is exact.
     ``p = 0`` keeps every finite token. Unlike top-p the cut-off follows the model's confidence: a
@@ -462,6 +491,8 @@ def truncated_probs(
     **knobs: int | float | bool | None,
 ) -> NDArray[np.float64]:
     """:func:`truncated_softmax` for a distribution given as probabilities (shape ``(..., V)``).
+
+    Used by: tests only (lesson 4, exercise 2 tempers probabilities the same way, by hand).
 
     ``log(probs)`` are logits of ``probs`` (zeros become ``-inf``, never chosen), so this is
     ``truncated_softmax(log(probs), ...)``: tempering makes ``probs ** (1 / T)``, renormalised.

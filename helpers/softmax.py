@@ -38,6 +38,8 @@ Unit = Literal["nats", "bits"]
 def check_temperature(temperature: float) -> float:
     """Return ``temperature`` as a float, or raise ``ValueError`` saying what is allowed.
 
+    Used by: every helper that takes a temperature (lesson 1, section 4 teaches T = 0 and T = inf).
+
     Allowed: any real number ``>= 0``, including ``0`` (greedy) and ``float("inf")`` (uniform).
     """
     if isinstance(temperature, bool) or not isinstance(temperature, (Real, np.floating, np.integer)):
@@ -61,6 +63,8 @@ def check_temperature(temperature: float) -> float:
 
 def check_logits(logits: ArrayLike) -> NDArray[np.float64]:
     """Return ``logits`` as a float64 array of shape ``(..., V)``, or raise ``ValueError``.
+
+    Used by: every helper that takes logits; lesson 1, section 2 teaches why overflow and NaN arise.
 
     Rejected, with a message naming the problem: an empty or 0-d input, NaN, ``+inf``, and a
     distribution (a row along the last axis) whose logits are all ``-inf``.
@@ -101,6 +105,8 @@ def check_logits(logits: ArrayLike) -> NDArray[np.float64]:
 def softmax_with_temperature(logits: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """Probabilities ``softmax(logits / temperature)`` along the last axis.
 
+    Taught in: lesson 1, section 3 (divide the logits by T); the student writes it in lesson 1, exercise 1.
+
     Args:
         logits: scores of shape ``(..., V)``; lists are accepted. ``-inf`` forbids a token.
         temperature: ``>= 0``. ``0`` puts all mass on the largest logit (ties share it);
@@ -115,38 +121,61 @@ def softmax_with_temperature(logits: ArrayLike, temperature: float = 1.0) -> NDA
     return _softmax_checked(check_logits(logits), check_temperature(temperature))
 
 
-def _softmax_checked(z: NDArray[np.float64], t: float) -> NDArray[np.float64]:
-    """:func:`softmax_with_temperature` of already checked ``z`` and ``t`` (for hot loops)."""
+def _softmax_checked(z: NDArray[np.float64], t: float | NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`softmax_with_temperature` of already checked ``z`` and ``t`` (for hot loops).
+
+    ``t`` is one temperature, or an array of checked temperatures broadcasting against
+    ``z[..., :1]`` (one per row, e.g. shape ``(k, 1)`` for ``z`` of shape ``(k, V)``): each row
+    gets exactly what :func:`softmax_with_temperature` gives it alone. The one softmax of the
+    helpers (:mod:`helpers.sampling`'s truncation, :mod:`helpers.metrics` use it).
+    """
     top = np.max(z, axis=-1, keepdims=True)
-    if t == 0.0:
-        weights = (z == top).astype(np.float64)
-    elif math.isinf(t):
-        weights = np.isfinite(z).astype(np.float64)
+    if np.ndim(t) == 0:  # one temperature: the hot path of a live slider
+        t = float(t)
+        if t == 0.0:
+            weights = (z == top).astype(np.float64)
+        elif math.isinf(t):
+            weights = np.isfinite(z).astype(np.float64)
+        else:
+            weights = np.exp((z - top) / t)
     else:
-        weights = np.exp((z - top) / t)
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), top.shape)
+        finite_t = np.where((t == 0) | np.isinf(t), 1.0, t)
+        with np.errstate(invalid="ignore"):
+            weights = np.exp((z - top) / finite_t)
+        weights = np.where(t == 0, (z == top).astype(np.float64), weights)
+        weights = np.where(np.isinf(t), np.isfinite(z).astype(np.float64), weights)
     return weights / np.sum(weights, axis=-1, keepdims=True)
 
 
 def log_softmax(logits: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """Natural-log probabilities ``log softmax(logits / temperature)``, shape ``(..., V)``.
 
+    Taught in: lesson 3, exercise 3 (the perplexity of a text).
+
     Computed as ``s - logsumexp(s)`` with ``s = (logits - max) / T``, so it stays accurate for
     tiny probabilities where ``np.log(softmax(...))`` would return ``-inf``. At ``T = 0`` the
     result is ``log`` of the greedy distribution (``-log(ties)`` on the maxima, ``-inf``
     elsewhere); at ``T = inf`` it is ``-log(number of finite logits)`` on finite entries.
     """
-    t = check_temperature(temperature)
-    z = check_logits(logits)
+    return _log_softmax_checked(check_logits(logits), check_temperature(temperature))
+
+
+def _log_softmax_checked(z: NDArray[np.float64], t: float) -> NDArray[np.float64]:
+    """:func:`log_softmax` of already checked ``z`` and ``t`` (for loops over one checked array)."""
     if t == 0.0 or math.isinf(t):
         with np.errstate(divide="ignore"):
-            return np.log(softmax_with_temperature(z, t))
+            return np.log(_softmax_checked(z, t))
     s = (z - np.max(z, axis=-1, keepdims=True)) / t
     return s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))
 
 
 def check_probs(probs: ArrayLike) -> NDArray[np.float64]:
     """Return ``probs`` (shape ``(..., V)``) as float64, or raise ``ValueError`` if any row is not a
-    distribution (negative, NaN, or not summing to 1 along the last axis)."""
+    distribution (negative, NaN, or not summing to 1 along the last axis).
+
+    Used by: entropy, perplexity and the samplers that take probabilities (no lesson calls it).
+    """
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim == 0 or p.shape[-1] == 0:
         raise ValueError("probs must have at least one entry along the last axis.")
@@ -163,6 +192,8 @@ def check_probs(probs: ArrayLike) -> NDArray[np.float64]:
 
 def entropy(probs: ArrayLike, unit: Unit = "nats") -> NDArray[np.float64] | float:
     """Shannon entropy ``-sum p log p`` of distributions along the last axis.
+
+    Taught in: lesson 1, section 5 (entropy and the effective number of choices).
 
     Args:
         probs: probabilities of shape ``(..., V)`` summing to 1 along the last axis.
@@ -186,6 +217,8 @@ def entropy(probs: ArrayLike, unit: Unit = "nats") -> NDArray[np.float64] | floa
 
 def perplexity(probs: ArrayLike) -> NDArray[np.float64] | float:
     """The effective number of choices, ``exp(entropy in nats)`` (= ``2 ** entropy in bits``).
+
+    Taught in: lesson 1, section 5 (entropy and the effective number of choices).
 
     1 for a one-hot distribution, ``V`` for the uniform distribution over ``V`` tokens.
     """

@@ -43,6 +43,8 @@ def student_version(nb: NotebookNode, depth: int = 1) -> NotebookNode:
     ``depth``: how many folders deeper than the lessons the student version will live, so that
     links out of the lesson folder (``../README.md``) still work; links between lessons do not
     change, because the student versions sit together.
+
+    Used by: `make student` and the nbgrader course test (the teacher's guide, 'Student versions').
     """
     try:
         from nbgrader.preprocessors import ClearOutput, ClearSolutions  # heavy import: only here
@@ -66,7 +68,10 @@ def student_version(nb: NotebookNode, depth: int = 1) -> NotebookNode:
 
 
 def write_student_versions(notebooks: list[Path], out_dir: Path) -> list[Path]:
-    """Write the student version of each notebook into ``out_dir``; return the paths written."""
+    """Write the student version of each notebook into ``out_dir``; return the paths written.
+
+    Used by: `make student` (the teacher's guide, 'Student versions').
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in notebooks:
@@ -80,6 +85,10 @@ def write_student_versions(notebooks: list[Path], out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line: write the student version of each lesson (``python -m helpers.student_versions``).
+
+    Used by: `make student` (the teacher's guide, "Student versions").
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--out", type=Path, default=NOTEBOOKS / "student", help="output folder")

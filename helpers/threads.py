@@ -78,7 +78,10 @@ R = TypeVar("R")
 # ---------------------------------------------------------------------------------------------
 
 def allowed_cpus() -> list[int]:
-    """The CPUs this process may run on (its affinity), as CPU numbers. All CPUs where unknown."""
+    """The CPUs this process may run on (its affinity), as CPU numbers. All CPUs where unknown.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
     try:
         return sorted(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
@@ -104,6 +107,8 @@ def cgroup_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
     Reads cgroup v2 ``cpu.max`` (``"max 100000"`` = none, ``"150000 100000"`` = 1.5 CPUs) or
     cgroup v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (quota ``-1`` = none), in this process's
     own cgroup and in the mounted root (a container sees its own cgroup there).
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
     """
     paths = _own_cgroup_paths()
     candidates: list[tuple[Path, str]] = []
@@ -130,7 +135,10 @@ def cgroup_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
 
 def cpu_budget() -> int:
     """How many CPUs this process may really use: its affinity, lowered to the cgroup CPU quota
-    if there is one (containers, Binder, a JupyterHub with limits). At least 1."""
+    if there is one (containers, Binder, a JupyterHub with limits). At least 1.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
     cpus = len(allowed_cpus())
     quota = cgroup_quota()
     if quota is not None:
@@ -225,7 +233,10 @@ _monitor = _LoadMonitor()
 
 def busy_elsewhere() -> float:
     """How many of our CPUs other processes keep busy, on average since the last measurement
-    (at least :data:`WINDOW_S` seconds ago), e.g. 2.0 beside two busy programs. Cheap to call often."""
+    (at least :data:`WINDOW_S` seconds ago), e.g. 2.0 beside two busy programs. Cheap to call often.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
     return _monitor.busy_elsewhere()
 
 
@@ -234,6 +245,8 @@ def free_cpus() -> int:
 
     Rounded to the nearest whole CPU, so an idle browser tab (0.2 CPUs) costs no thread, a busy
     program (1 CPU) costs one.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
     """
     budget = cpu_budget()
     room = len(allowed_cpus()) - busy_elsewhere()
@@ -261,7 +274,10 @@ def _from_environment() -> int | None:
 
 
 def set_threads(n: int | str) -> None:
-    """Fix the number of threads every helper uses (``n >= 1``), or ``"auto"`` for the policy."""
+    """Fix the number of threads every helper uses (``n >= 1``), or ``"auto"`` for the policy.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
     global _fixed
     if n == "auto":
         _fixed = None
@@ -272,7 +288,10 @@ def set_threads(n: int | str) -> None:
 
 
 def decide() -> int:
-    """The number of threads a heavy helper should use now (see the module's docstring)."""
+    """The number of threads a heavy helper should use now (see the module's docstring).
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
     if _fixed is not None:
         return _fixed
     from_env = _from_environment()
@@ -317,7 +336,10 @@ _active = threading.local()
 
 
 class AdaptiveThreads:
-    """The thread counts in force inside :func:`adaptive_threads`; :meth:`refresh` decides again."""
+    """The thread counts in force inside :func:`adaptive_threads`; :meth:`refresh` decides again.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
 
     def __init__(self) -> None:
         self.threads = 0
@@ -339,7 +361,10 @@ class AdaptiveThreads:
 def adaptive_threads() -> Iterator[AdaptiveThreads]:
     """Run the ``with`` block with the policy's thread count for numpy's BLAS and PyTorch; restore
     the previous counts afterwards. Nested blocks share the outer decision. Long loops call
-    ``.refresh()`` on the yielded object to follow a changing load."""
+    ``.refresh()`` on the yielded object to follow a changing load.
+
+    Used by: the training loops of lessons 3 and 4 and the dashboards (the README's thread policy).
+    """
     outer = getattr(_active, "current", None)
     if outer is not None:
         yield outer
@@ -356,7 +381,10 @@ def adaptive_threads() -> Iterator[AdaptiveThreads]:
 
 
 def adaptive(fn: Callable[P, R]) -> Callable[P, R]:
-    """Decorator: run ``fn`` inside :func:`adaptive_threads`."""
+    """Decorator: run ``fn`` inside :func:`adaptive_threads`.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -383,6 +411,8 @@ def use_outside_default() -> int:
     Libraries loaded later (scipy's own OpenBLAS, PyTorch's OpenMP and MKL) size their pools from
     the environment when they load: the variables in :data:`_LIBRARY_VARIABLES` are set to the
     budget (or the override) unless the user set them.
+
+    Used by: the helpers' thread policy (README, "Threads: fast on a shared or busy machine"); no lesson calls it.
     """
     pool = _fixed or _from_environment() or cpu_budget()
     for variable in _LIBRARY_VARIABLES:
@@ -393,7 +423,10 @@ def use_outside_default() -> int:
 
 
 def describe() -> str:
-    """One line: what the policy sees and what it decides now."""
+    """One line: what the policy sees and what it decides now.
+
+    Used in: lesson 6, section 6 (all the knobs live: what the thread policy decided on this machine).
+    """
     quota = cgroup_quota()
     blas, torch_threads = _pools.get()
     override = _fixed or _from_environment()

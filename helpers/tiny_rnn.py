@@ -73,7 +73,10 @@ def _shapes(vocab_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
 
 
 def init_params(vocab_size: int, hidden_size: int, seed: int | np.random.Generator, scale: float = 0.01) -> Params:
-    """Small random weights (normal, standard deviation ``scale``) and zero biases, as min-char-rnn."""
+    """Small random weights (normal, standard deviation ``scale``) and zero biases, as min-char-rnn.
+
+    Taught in: lesson 3, section 1 (recurrence); used in lesson 4, section 5 (an untrained RNN's reach).
+    """
     if vocab_size < 1 or hidden_size < 1:
         raise ValueError(f"vocab_size and hidden_size must be >= 1, got {vocab_size}, {hidden_size}")
     rng = as_generator(seed)
@@ -84,7 +87,10 @@ def init_params(vocab_size: int, hidden_size: int, seed: int | np.random.Generat
 
 
 def sizes(params: Mapping[str, Array]) -> tuple[int, int]:
-    """``(V, H)``: vocabulary and hidden size of a parameter set."""
+    """``(V, H)``: vocabulary and hidden size of a parameter set.
+
+    Used by: the other functions of this module (lesson 3's model: vocabulary and hidden sizes).
+    """
     hidden, vocab = params["Wxh"].shape
     return vocab, hidden
 
@@ -110,6 +116,8 @@ def forward(params: Mapping[str, Array], inputs: NDArray[np.int64], h0: Array) -
     Returns:
         ``(hs, logits)``: hidden states of shape ``(B, L + 1, H)`` (``hs[:, 0]`` is ``h0``) and
         next-character logits of shape ``(B, L, V)``.
+
+    Taught in: lesson 3, section 2 (the forward pass).
     """
     inputs = np.asarray(inputs)
     _check_batch(params, inputs, h0)
@@ -137,6 +145,8 @@ def loss_and_grads(
         ``(loss, grads, h_last)``: the cross-entropy per character in nats (mean over ``B * L``);
         gradients of the *training objective* (sum over time, mean over the batch) with the
         parameters' shapes; and the final hidden state, shape ``(B, H)``.
+
+    Taught in: lesson 3, section 3 (backpropagation through time).
     """
     targets = np.asarray(targets)
     hs, logits = forward(params, inputs, h0)
@@ -178,6 +188,8 @@ def loop_loss_and_grads(
     Written the way min-char-rnn writes it (column vectors, dicts of per-step values), as the
     reference the batched :func:`loss_and_grads` is tested against and benchmarked with.
     ``hprev`` has shape ``(H,)``; the loss returned is the mean per character, in nats.
+
+    Used by: the tests and benchmarks/tiny_rnn.py (min-char-rnn's loop, the reference for lesson 3, section 3).
     """
     wxh, whh, why, bh, by = (params[n] for n in PARAM_NAMES)
     v, h = sizes(params)
@@ -211,7 +223,10 @@ def loop_loss_and_grads(
 
 def clip_grads(grads: Params, limit: float = 5.0) -> Params:
     """Clip every gradient entry to ``[-limit, limit]`` (in place; min-char-rnn's remedy for
-    exploding gradients). Returns ``grads``."""
+    exploding gradients). Returns ``grads``.
+
+    Taught in: lesson 3, section 4 (training: gradients clipped to [-5, 5]).
+    """
     for g in grads.values():
         np.clip(g, -limit, limit, out=g)
     return grads
@@ -219,7 +234,10 @@ def clip_grads(grads: Params, limit: float = 5.0) -> Params:
 
 @dataclass
 class Adagrad:
-    """Adagrad: each parameter's step is divided by the root of its summed squared gradients."""
+    """Adagrad: each parameter's step is divided by the root of its summed squared gradients.
+
+    Taught in: lesson 3, section 4 (training: Adagrad, as min-char-rnn).
+    """
 
     learning_rate: float = 0.1
     eps: float = 1e-8
@@ -251,6 +269,8 @@ def gradient_check(
     ``(f(w + eps) - f(w - eps)) / (2 eps)``. Relative error: ``|num - ana| / max(|num| + |ana|, 1e-8)``
     (the floor ignores rounding noise where the true gradient is 0). Use float64 parameters: below
     1e-5 means the backward pass is right (typically ~1e-9); a bug gives errors near 1.
+
+    Taught in: lesson 3, section 3 (backpropagation through time, and the gradient check).
     """
     rng = as_generator(seed)
     length = np.asarray(inputs).shape[1]
@@ -283,6 +303,8 @@ class TrainState:
     ``len(data) // B`` characters apart; each carries its hidden state from one chunk of ``L``
     characters to the next (truncated backpropagation through time), like min-char-rnn's single
     stream. A stream that reaches the end starts again at its beginning with a zero state.
+
+    Taught in: lesson 3, section 4 (training).
     """
 
     params: Params
@@ -298,7 +320,10 @@ class TrainState:
 def start_training(
     params: Params, data_ids: NDArray[np.int64], batch_size: int, learning_rate: float = 0.1
 ) -> TrainState:
-    """A :class:`TrainState` at step 0 for ``batch_size`` streams over ``data_ids``."""
+    """A :class:`TrainState` at step 0 for ``batch_size`` streams over ``data_ids``.
+
+    Taught in: lesson 3, section 4 (training).
+    """
     if batch_size < 1 or len(data_ids) < 2 * batch_size:
         raise ValueError(f"need batch_size >= 1 and at least 2 characters per stream, got {batch_size}")
     starts = (np.arange(batch_size) * (len(data_ids) // batch_size)).astype(np.int64)
@@ -327,6 +352,8 @@ def train(
     them, clips the gradients to ``[-clip, clip]`` and takes an Adagrad step. ``state.smooth_loss``
     is an exponential moving average of the loss per character (nats); ``state.history`` records it
     every ``every`` steps, when ``callback(state)`` is also called.
+
+    Taught in: lesson 3, section 4 (training).
     """
     stream_end = np.append(state.starts[1:], len(data_ids))  # each stream reads up to the next one
     offsets = np.arange(seq_length + 1)
@@ -371,7 +398,10 @@ def _check_prompt(params: Mapping[str, Array], prompt_ids: NDArray[np.int64] | l
 @threads.adaptive
 def evaluate(params: Mapping[str, Array], data_ids: NDArray[np.int64], seq_length: int = 100, batch_size: int = 64) -> float:
     """Mean cross-entropy per character (nats) of ``data_ids``, reading it as ``batch_size`` streams
-    with the hidden state carried across chunks."""
+    with the hidden state carried across chunks.
+
+    Taught in: lesson 3, section 2 (the forward pass: the loss on new text).
+    """
     n = (len(data_ids) - 1) // batch_size
     n -= n % seq_length
     if n < seq_length:
@@ -419,6 +449,8 @@ def generate(
     Returns:
         ``(ids, probs)``: the generated ids, shape ``(length,)``, and the probability the model
         (at this temperature) gave each of them, shape ``(length,)``.
+
+    Taught in: lesson 3, section 4 (training: the samples the monitor shows).
     """
     t = check_temperature(temperature)
     prompt = _check_prompt(params, prompt_ids)
@@ -456,6 +488,8 @@ def generate_many(
 
     Row ``i`` is ``generate(params, prompt_ids, length, temperatures[i], seeds[i])``: the same noise
     stream per seed, so the same text. Returns ``(ids, probs)``, both of shape ``(N, length)``.
+
+    Taught in: lesson 3, section 5 (temperature on a model that feeds itself).
     """
     ts = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
     seeds = list(seeds)
@@ -487,7 +521,10 @@ def log_probs(params: Mapping[str, Array], prompt_ids: NDArray[np.int64], ids: N
     """Natural-log probability, under the model's own (``T = 1``) distribution, of each of ``ids``
     following ``prompt_ids`` (as :func:`generate` continues a prompt). ``ids`` of shape ``(L,)``, or
     ``(N, L)`` for N continuations of the same prompt (e.g. from :func:`generate_many`); the result
-    has the shape of ``ids``."""
+    has the shape of ``ids``.
+
+    Taught in: lesson 3, section 5 (temperature on a model that feeds itself).
+    """
     prompt = np.asarray(prompt_ids, dtype=np.int64)
     seq = np.asarray(ids, dtype=np.int64)
     rows = seq if seq.ndim == 2 else seq[None, :]
@@ -518,6 +555,8 @@ def input_gradients(params: Mapping[str, Array], ids: NDArray[np.int64]) -> Arra
     Returns:
         shape ``(L, V)`` (or ``(N, L, V)``), ordered by distance: entry ``k`` is the gradient for
         the input ``k + 1`` positions before the predicted character.
+
+    Used by: input_sensitivity (lesson 4, section 5: how far back a model looks).
     """
     seq = np.asarray(ids, dtype=np.int64)
     rows = seq if seq.ndim == 2 else seq[None, :]
@@ -544,12 +583,18 @@ def input_sensitivity(params: Mapping[str, Array], ids: NDArray[np.int64]) -> Ar
     """How much each earlier character still matters to the model's last prediction: the norms of
     :func:`input_gradients` (nats per unit of the one-hot input), shape ``(L,)`` or ``(N, L)``,
     ordered by distance. The same quantity as ``helpers.char_lstm.input_sensitivity(model, text,
-    wrt="one_hot")`` for the LSTM of lesson 4, so the two models compare."""
+    wrt="one_hot")`` for the LSTM of lesson 4, so the two models compare.
+
+    Taught in: lesson 4, section 5 (how far back does the LSTM look? the RNN beside it).
+    """
     return np.linalg.norm(input_gradients(params, ids), axis=-1)
 
 
 def save(params: Mapping[str, Array], path: str | Path) -> None:
-    """Save the parameters to an ``.npz`` file."""
+    """Save the parameters to an ``.npz`` file.
+
+    Used by: save_run and `python -m helpers.tiny_rnn train` (lesson 3's shipped run).
+    """
     np.savez(path, **{name: params[name] for name in PARAM_NAMES})
 
 
@@ -558,6 +603,8 @@ def load(path: str | Path, vocab_size: int | None = None, hidden_size: int | Non
 
     Raises ``ValueError`` naming the file and the mismatch if an array is missing or has the wrong
     shape (for ``vocab_size``/``hidden_size``, when given), ``FileNotFoundError`` if it is absent.
+
+    Used by: load_run and the tests (lesson 3's shipped parameters).
     """
     path = Path(path)
     if not path.is_file():
@@ -605,7 +652,10 @@ RECIPE: dict[str, float | int] = {
 @dataclass(frozen=True)
 class TrainedRun:
     """A finished training run: its ``params``, its loss ``history`` (``(step, smoothed training
-    loss in nats/char)`` pairs, one per ``every`` steps) and the ``recipe`` that produced it."""
+    loss in nats/char)`` pairs, one per ``every`` steps) and the ``recipe`` that produced it.
+
+    Taught in: lesson 3, section 4 (training; the shipped run for a slow machine).
+    """
 
     params: Params
     history: list[tuple[int, float]]
@@ -619,7 +669,10 @@ def train_run(
     **recipe: float | int,
 ) -> TrainedRun:
     """Train from scratch with :data:`RECIPE` (any entry overridden by ``recipe``): exactly what
-    lesson 3's training cell does. ``callback(state)`` is called every ``every`` steps."""
+    lesson 3's training cell does. ``callback(state)`` is called every ``every`` steps.
+
+    Used by: `python -m helpers.tiny_rnn train` (lesson 3's shipped run, the same recipe as section 4).
+    """
     unknown = sorted(set(recipe) - set(RECIPE))
     if unknown:
         raise ValueError(f"unknown recipe entries {unknown}; the recipe has {sorted(RECIPE)}")
@@ -633,7 +686,10 @@ def train_run(
 
 def save_run(path: str | Path, run: TrainedRun) -> None:
     """Save a :class:`TrainedRun` to an ``.npz`` file: the parameters (float64, as trained), the
-    history and the recipe (as JSON text). Nothing in it needs unpickling."""
+    history and the recipe (as JSON text). Nothing in it needs unpickling.
+
+    Used by: `python -m helpers.tiny_rnn train`, which writes lesson 3's shipped run (data/tiny_rnn.npz).
+    """
     history = np.array(run.history, dtype=np.float64).reshape(-1, 2)
     np.savez(path, **{name: run.params[name] for name in PARAM_NAMES}, history=history,
              recipe=np.array(json.dumps(run.recipe, sort_keys=True)))
@@ -644,6 +700,8 @@ def load_run(path: str | Path = SHIPPED_RUN, **expected: float | int) -> Trained
 
     ``expected`` recipe entries (e.g. ``steps=6000``) must match the file's: a run trained with
     another recipe is refused with a message naming the differences, never used silently.
+
+    Taught in: lesson 3, section 4 (the one-line switch to the shipped run); used in lesson 4, section 1.
     """
     path = Path(path)
     params = load(path)

@@ -1,11 +1,14 @@
 """The lessons' interactive widgets: sliders wired to plots.
 
 What to draw comes from :mod:`helpers.plots` (``distribution_view``, ``sampling_view``: plain data,
-unit-tested); this module only wires controls to it.
+unit-tested) and, for the dashboards of lessons 4 and 6, from :mod:`helpers.dashboard_logic` (their
+state and logic, tested without widgets); this module only creates the controls and wires them.
 
-Figures are drawn with :class:`matplotlib.figure.Figure` (never ``pyplot``) and shown as PNG bytes
-in an :class:`ipywidgets.Image`, so no notebook backend hook can race the drawing (JupyterLab 4.6
-sends widget messages on a kernel subshell; see README, "Blank figures").
+The explorers' figures are drawn with :class:`matplotlib.figure.Figure` (never ``pyplot``) and shown
+as PNG bytes in an :class:`ipywidgets.Image`, so no notebook backend hook can race the drawing
+(JupyterLab 4.6 sends widget messages on a kernel subshell; see README, "Blank figures"). The
+dashboards' bars and shaded text are drawn by the browser (:mod:`helpers.frontend`): their knobs
+are linked to the chart in the page, so the bars follow a knob with no kernel round trip.
 
 Every app draws once when it is built, so an error in its callback fails the notebook test, and
 shows that first picture as a static PNG where widgets cannot run (GitHub, nbviewer).
@@ -23,21 +26,24 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from .controls import SEED_MAX, whole_number
-from .metrics import distinct_ngram_fraction
-from .plots import (
-    TemperatureBars,
-    bar_distribution,
-    colored_text_html,
-    distribution_view,
-    figure_to_png,
-    histogram_vs_exact,
-    sampling_view,
-    TruncationBars,
+from . import frontend
+from .controls import SEED_MAX, TypedNumber
+from .dashboard_logic import (
+    LENGTH_MAX,
+    LENGTH_MIN,
+    MIN_P_STOPS,
+    TOP_K_STOPS,
+    TOP_P_STOPS,
+    DashboardLogic,
+    TemperatureLogic,
+    TruncationLogic,
+    messages_html,
+    temperature_label,
 )
+from .metrics import distinct_ngram_fraction
+from .plots import bar_distribution, colored_text_html, distribution_view, figure_to_png, histogram_vs_exact, sampling_view
 from .progress import Progress
 from .sampling import Truncation, as_generator
-from .softmax import entropy, softmax_with_temperature
 
 __all__ = [
     "temperature_grid",
@@ -57,6 +63,8 @@ def temperature_grid(max_temperature: float = 5.0) -> tuple[float, ...]:
 
     0, 0.01 … 0.1 in steps of 0.01, 0.15 … 1 in steps of 0.05, 1.1 … 2 in steps of 0.1, then
     steps of 0.25. Most of the slider's length is spent below 2, where temperature matters most.
+
+    Used in: lessons 1-4 and 6, every temperature slider (:func:`temperature_slider`).
     """
     if not max_temperature >= 1.0:
         raise ValueError(f"max_temperature must be at least 1, got {max_temperature}")
@@ -84,14 +92,16 @@ def _mimebundle(root: widgets.Widget, text: str, **still: str) -> dict:
 _RUN_ME = "interactive in JupyterLab: run the notebook to move the controls"
 
 
-def _label(t: float) -> str:
-    return "0 (greedy)" if t == 0 else f"{t:g}"
+_label = temperature_label  # "0 (greedy)", "0.8"
 
 
 def temperature_slider(
     value: float = 1.0, max_temperature: float = 5.0, description: str = "temperature T"
 ) -> widgets.SelectionSlider:
-    """A slider over :func:`temperature_grid`; its ``.value`` is the temperature (a float)."""
+    """A slider over :func:`temperature_grid`; its ``.value`` is the temperature (a float).
+
+    Used in: lesson 1, section 7; lesson 2, section 7; lesson 3, section 7; lesson 4, section 9; lesson 6, section 6.
+    """
     grid = temperature_grid(max_temperature)
     nearest = min(grid, key=lambda s: abs(s - value))
     return widgets.SelectionSlider(
@@ -110,14 +120,18 @@ class NumberBox:
     widget that owns it) and the last good number stays in use. Nothing is silently changed.
 
     :attr:`value` is that number (setting it types it into the box); ``on_change(value)`` is called
-    when a new good number is entered. The rules are :func:`helpers.controls.whole_number`'s.
+    when a new good number is entered. The rules are :func:`helpers.controls.whole_number`'s; the
+    state (number and message) is a :class:`helpers.controls.TypedNumber`, given as ``number`` when
+    a dashboard's logic owns it.
+
+    Used in: lessons 2 and 3 (the explorers' seed), 4 and 6 (the dashboards' length and seed).
     """
 
-    def __init__(self, description: str, value: int, low: int, high: int, width: str = "180px") -> None:
+    def __init__(self, description: str, value: int, low: int, high: int, width: str = "180px",
+                 number: TypedNumber | None = None) -> None:
+        self.number = number or TypedNumber(description, value, low, high)  # a bad initial value: a clear error
         self.name, self.low, self.high = description, low, high
-        self._value = whole_number(str(value), description, low, high)  # a bad initial value: a clear error
-        self.message = ""
-        self.box = widgets.Text(value=str(value), description=description, continuous_update=False,
+        self.box = widgets.Text(value=str(self.number.value), description=description, continuous_update=False,
                                 layout=widgets.Layout(width=width))
         self._listeners: list[Callable[[int], None]] = []
         self._on_message: list[Callable[[], None]] = []
@@ -126,11 +140,16 @@ class NumberBox:
     @property
     def value(self) -> int:
         """The number in use (the last good one typed)."""
-        return self._value
+        return self.number.value
 
     @value.setter
     def value(self, number: int) -> None:
         self.box.value = str(number)
+
+    @property
+    def message(self) -> str:
+        """Why the last entry was not used ("" if it was)."""
+        return self.number.message
 
     def on_change(self, callback: Callable[[int], None]) -> None:
         self._listeners.append(callback)
@@ -139,28 +158,17 @@ class NumberBox:
         self._on_message.append(callback)
 
     def _typed(self) -> None:
-        try:
-            number = whole_number(self.box.value, self.name, self.low, self.high)
-        except ValueError as err:
-            self._set_message(f"{err} (still using {self._value:,})")
-            return
-        self._set_message("")
-        if number != self._value:
-            self._value = number
-            for callback in self._listeners:
-                callback(number)
-
-    def _set_message(self, text: str) -> None:
-        if text != self.message:
-            self.message = text
+        before = self.number.message
+        changed = self.number.type(self.box.value)
+        if self.number.message != before:
             for callback in self._on_message:
                 callback()
+        if changed:
+            for callback in self._listeners:
+                callback(self.number.value)
 
 
-def _messages_html(*messages: str) -> str:
-    """Red HTML for the messages that are not empty, one per line (an input the widget did not use)."""
-    shown = [m for m in messages if m]
-    return "<br>".join(f"<span style='color: #c92a2a'><b>Not used:</b> {html.escape(m)}</span>" for m in shown)
+_messages_html = messages_html  # red lines for refused input (helpers.dashboard_logic)
 
 
 class _FigureApp:
@@ -208,6 +216,8 @@ class TemperatureExplorer(_FigureApp):
         chars: the ``V`` characters, in logit order.
         temperature: initial temperature.
         top_k: how many characters get their own bar (the rest share an "other" bar).
+
+    Used in: lesson 1, section 7 (try it: the temperature explorer).
     """
 
     description = "Temperature explorer"
@@ -268,6 +278,8 @@ class SamplingExplorer(_FigureApp):
         seed: seed of the uniform numbers.
         temperature: initial temperature.
         top_k: characters with their own bar.
+
+    Used in: lesson 2, section 7 (try it: the sampling explorer).
     """
 
     description = "Sampling explorer"
@@ -341,6 +353,8 @@ class TrainingMonitor:
         total_steps: the number of steps the run will take (for the progress bar).
         loss_label: y-axis label of the curve.
         redraw_every: with :meth:`on_step`, redraw the curve every this many steps.
+
+    Used in: lesson 3, section 4 (training) and lesson 4, section 3 (training a small LSTM live).
     """
 
     def __init__(
@@ -427,7 +441,7 @@ class TrainingMonitor:
         self.val_history.append((step, val_loss))
         self._draw()
         if model is not None:
-            from .char_lstm import FastSampler
+            from .lstm_numpy import FastSampler
 
             text, _ = FastSampler(model).sample("\n", 240, 0.8, seed=0)
             self._show_sample(text, f" at step {step:,} (T = 0.8)")
@@ -447,6 +461,8 @@ class SampleExplorer:
 
     Use a generator with shared noise per seed (as :func:`helpers.tiny_rnn.generate`), so that
     moving the slider morphs the text rather than replacing it.
+
+    Used in: lesson 3, section 7 (try it: the sample explorer).
     """
 
     description = "Sample explorer"
@@ -495,58 +511,89 @@ def _prompt_box(prompt: str) -> widgets.Textarea:
     )
 
 
-LENGTH_MIN, LENGTH_MAX = 50, 1000  # characters a dashboard generates
+class _Dashboard:
+    """The wiring both dashboards share (their logic is a :class:`helpers.dashboard_logic.DashboardLogic`).
 
-
-class _TextInputs:
-    """The dashboards' shared inputs: prompt, length (slider and box) and seed, each checked.
-
-    ``on_prompt()`` is called with a new prompt, ``on_change()`` with a new length or seed; the
-    :attr:`error` line lists every input that was not used and why (a prompt the model cannot
-    read, a length or seed out of range), next to the controls.
+    Builds the prompt box, the length (slider and box) and seed boxes, the line of refused input,
+    the status line, the browser-drawn chart (``chart_view``, following its knobs in the browser)
+    and the shaded text; each typed value goes to the logic, and the logic's results go to the
+    views. Subclasses make their knobs and chart, then call :meth:`_wire`.
     """
 
-    def __init__(self, prompt: str, length: int, seed: int, on_prompt: Callable[[], None], on_change: Callable[[], None]) -> None:
-        self.prompt = _prompt_box(prompt)
-        self.length = NumberBox("length", length, LENGTH_MIN, LENGTH_MAX, width="150px")
+    description = "dashboard"
+
+    def _wire(self, logic: DashboardLogic, knobs: Sequence[widgets.Widget], chart: frontend._Chart) -> None:
+        self.logic = logic
+        self.prompt = _prompt_box(logic.state.prompt)
+        self.length = NumberBox("", logic.length.value, LENGTH_MIN, LENGTH_MAX, width="70px", number=logic.length)
         self.length_slider = widgets.IntSlider(
-            value=length, min=LENGTH_MIN, max=LENGTH_MAX, step=50, description="length", readout=False,
+            value=logic.length.value, min=LENGTH_MIN, max=LENGTH_MAX, step=50, description="length", readout=False,
             continuous_update=False, style={"description_width": "initial"}, layout=widgets.Layout(width="260px"),
         )
-        self.length.box.description = ""
-        self.length.box.layout = widgets.Layout(width="70px")
-        self.seed = NumberBox("seed", seed, 0, SEED_MAX)
-        self.row = widgets.HBox([self.length_slider, self.length.box, self.seed.box])
+        self.seed = NumberBox("seed", logic.seed.value, 0, SEED_MAX, number=logic.seed)
         self.error = widgets.HTML()
-        self.prompt_message = ""
-        self.prompt.observe(lambda _change: on_prompt(), names="value")
+        self.status = widgets.HTML()
+        self.chart_view = chart
+        self.output = frontend.ShadedText()
+        self.root = widgets.VBox([
+            self.prompt, *knobs, widgets.HBox([self.length_slider, self.length.box, self.seed.box]),
+            self.error, self.status, chart, self.output,
+        ])
+        self.prompt.observe(lambda _change: self.set_prompt(), names="value")
         self.length_slider.observe(lambda change: setattr(self.length, "value", change["new"]), names="value")
-        self.length.on_change(lambda n: (setattr(self.length_slider, "value", n), on_change()))
-        self.seed.on_change(lambda _n: on_change())
+        self.length.on_change(lambda n: (setattr(self.length_slider, "value", n), self.update()))
+        self.seed.on_change(lambda _n: self.update())
         for box in (self.length, self.seed):
-            box.on_message(self.show_errors)
+            box.on_message(self._show_errors)
+        chart.show(**logic.chart_data())
+        self.update()
 
-    def prompt_refused(self, err: ValueError | None, last_prompt: str | None) -> None:
-        """Show why a prompt was not used (``err``), or clear that message (``None``)."""
-        if err is None:
-            self.prompt_message = ""
-        else:
-            still = f" (still showing the last valid prompt, {last_prompt!r})" if last_prompt is not None else ""
-            self.prompt_message = f"prompt: {err}{still}"
-        self.show_errors()
+    # What the notebooks and benchmarks read.
+    @property
+    def result(self):
+        """The last :class:`helpers.lstm_numpy.Continuation` (its ``text``, ``probs``, ...)."""
+        return self.logic.result
 
-    def show_errors(self) -> None:
-        self.error.value = _messages_html(self.prompt_message, self.length.message, self.seed.message)
+    @property
+    def state(self):
+        """The :class:`helpers.lstm_numpy.PromptState` of the prompt in use."""
+        return self.logic.state
+
+    @property
+    def chart(self):
+        """The still chart (matplotlib, :mod:`helpers.plots`) at the current values: the picture a
+        reader without a kernel sees, and the browser tests' reference picture."""
+        return self.logic.still_chart()
+
+    def _show_errors(self) -> None:
+        self.error.value = self.logic.error_html
+
+    def set_prompt(self) -> None:
+        """Read the prompt through the model (a new chart and text), or say why it was not used."""
+        if self.logic.set_prompt(self.prompt.value):
+            self.chart_view.show(**self.logic.chart_data())
+            self.update()
+        self._show_errors()
+
+    def update(self) -> None:
+        """Regenerate the text for the current values (the chart follows its knobs by itself)."""
+        self.logic.generate()
+        self.status.value = self.logic.status_html()
+        self.output.content = self.logic.text_content()
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=self.logic.still_html())
 
 
-def _dashboard_bundle(app: object) -> dict:
-    """A dashboard's widget bundle, with its status, chart and text as a still for GitHub."""
-    png = base64.b64encode(app.image.value).decode("ascii")
-    still = app.status.value + f"<br><img src='data:image/png;base64,{png}' style='max-width: 100%'>" + app.output.value
-    return _mimebundle(app.root, f"{app.description} ({_RUN_ME})", text_html=still)
+def _stops_slider(description: str, stops: Sequence, value: object, off: object) -> widgets.SelectionSlider:
+    options = [("off" if s == off else f"{s:g}", s) for s in stops]
+    return widgets.SelectionSlider(
+        options=options, value=value, description=description, continuous_update=True,
+        style={"description_width": "110px"}, layout=widgets.Layout(width="100%", max_width="560px"),
+    )
 
 
-class TemperatureDashboard:
+class TemperatureDashboard(_Dashboard):
     """The lesson-4 dashboard: a prompt, a temperature, a length and a seed → the next-character
     distribution and a coloured continuation from a character model, live.
 
@@ -556,18 +603,21 @@ class TemperatureDashboard:
     is shared across temperatures (one stream per seed), so moving the slider morphs the text: it
     stays the same up to the first choice that flips.
 
-    Fast enough for a slider (see ``benchmarks/dashboard_latency.py``): the prompt's LSTM state and
-    the chart's background are cached, and a temperature change reruns the model only after the
-    first flipped choice (:meth:`helpers.char_lstm.FastSampler.continuation`). The text is the
-    same as :func:`helpers.char_lstm.sample` gives for the same arguments.
+    The bars are drawn in the browser and follow the slider there (no kernel round trip); only the
+    text waits for the kernel, which reruns the model from the first flipped choice
+    (:meth:`helpers.lstm_numpy.FastSampler.continuation`). The logic is
+    :class:`helpers.dashboard_logic.TemperatureLogic`; the text is the same as
+    :func:`helpers.char_lstm.sample` gives for the same arguments.
 
-    A prompt with a character the model does not know shows the error in red and keeps the last
-    result.
+    A prompt with a character the model does not know, a length or seed out of range: the message
+    shows in red and the last good value stays in use.
 
     Args:
         model: a :class:`helpers.char_lstm.CharLSTM` (e.g. ``load_pretrained()``).
         prompt, temperature, length, seed: initial values of the controls.
         top_k: characters with their own bar.
+
+    Used in: lesson 4, section 9 (the dashboard) and the presentation notebook (`make present`).
     """
 
     description = "Temperature dashboard"
@@ -581,82 +631,28 @@ class TemperatureDashboard:
         seed: int = 0,
         top_k: int = 15,
     ) -> None:
-        from .char_lstm import FastSampler  # torch is only needed by this widget
+        from .lstm_numpy import FastSampler  # numpy only: the dashboard needs no torch
 
-        self.sampler = FastSampler(model)
-        self.chart = TemperatureBars(top_k=top_k)
-        self.inputs = _TextInputs(prompt, length, seed, on_prompt=self.set_prompt, on_change=self.update)
-        self.prompt, self.length, self.seed, self.error = self.inputs.prompt, self.inputs.length, self.inputs.seed, self.inputs.error
         self.slider = temperature_slider(temperature, max_temperature=3.0)
         self.slider.layout = widgets.Layout(width="100%", max_width="560px")  # shrinks in narrow windows
-        self.status = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
-        self.output = widgets.HTML()
-        self.root = widgets.VBox(
-            [self.prompt, self.slider, self.inputs.row, self.error, self.status, self.image, self.output]
-        )
-        self.state = None
-        self.result = None  # the last Continuation
-        self.slider.observe(lambda _change: self.update(), names="value")
-        self.sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error here
-        self.set_prompt()
+        logic = TemperatureLogic(FastSampler(model), prompt, self.slider.value, length, seed, top_k)
+        self.bars = frontend.TemperatureChart(*_stops(self.slider), top_k=top_k)
+        self.bars.follow(self.slider, "t_index")
+        self.slider.observe(lambda change: self._set(temperature=change["new"]), names="value")
+        self._wire(logic, [self.slider], self.bars)
 
-    def set_prompt(self) -> None:
-        """Read the prompt through the model (slower: a new state and a new chart), then update."""
-        prompt = self.prompt.value
-        try:
-            state = self.sampler.prompt_state(prompt)
-        except ValueError as err:
-            self.inputs.prompt_refused(err, self.state.prompt if self.state is not None else None)
-            return
-        self.inputs.prompt_refused(None, None)
-        self.state = state
-        self._entropy_at_one = float(entropy(softmax_with_temperature(state.logits.astype(np.float64), 1.0), unit="bits"))
-        self.result = None
-        self.chart.show_logits(state.logits, self.sampler.vocab.chars, context=prompt[-15:])
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            setattr(self.logic, name, value)
         self.update()
 
-    def update(self) -> None:
-        """Regenerate for the current temperature, length and seed, reusing what did not change."""
-        if self.state is None:
-            return
-        t, seed = self.slider.value, self.seed.value
-        previous = self.result
-        self.result = self.sampler.continuation(self.state, self.length.value, t, seed, previous=previous)
-        self.image.value = self.chart.render(t)
-        view = self.chart.view
-        result = self.result
-        unchanged = ""
-        if previous is not None and previous.seed == seed and previous.temperature != t:
-            same = next((i for i, (a, b) in enumerate(zip(previous.text, result.text)) if a != b), min(len(previous.text), len(result.text)))
-            unchanged = f" · the first <b>{same}</b> characters are unchanged (shared noise)"
-        surprise = float(np.mean(-np.log2(np.maximum(result.probs, 1e-300)))) if len(result.probs) else 0.0
-        self.status.value = (
-            f"<b>T = {_label(t)}</b> · next character: entropy <b>{view.entropy_bits:.2f} bits</b> "
-            f"(model's own T = 1: {self._entropy_at_one:.2f})<br>continuation: surprise "
-            f"<b>{surprise:.2f} bits/char</b> under T = 1, distinct 4-grams "
-            f"<b>{distinct_ngram_fraction(result.text, 4):.0%}</b>{unchanged}"
-        )
-        self.output.value = colored_text_html(result.text, result.probs)
 
-    def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        return _dashboard_bundle(self)
+def _stops(slider: widgets.SelectionSlider) -> tuple[list, list[str]]:
+    """A selection slider's values and labels, in order."""
+    return [value for _, value in slider.options], [label for label, _ in slider.options]
 
 
-TOP_K_STOPS = (0, 1, 2, 3, 5, 10, 20, 40)  # 0 = off (the slider cannot hold None)
-TOP_P_STOPS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
-MIN_P_STOPS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
-
-
-def _stops_slider(description: str, stops: Sequence, value: object, off: object) -> widgets.SelectionSlider:
-    options = [("off" if s == off else f"{s:g}", s) for s in stops]
-    return widgets.SelectionSlider(
-        options=options, value=value, description=description, continuous_update=True,
-        style={"description_width": "110px"}, layout=widgets.Layout(width="100%", max_width="560px"),
-    )
-
-
-class TruncationDashboard:
+class TruncationDashboard(_Dashboard):
     """The lesson-6 dashboard: temperature, top-k, top-p, min-p and their order, all at once.
 
     Shows the distribution of the character after the prompt as the sampler sees it: the survivors
@@ -667,10 +663,15 @@ class TruncationDashboard:
     shared, so moving any knob changes the text only from the first choice that flips, and the text
     equals :func:`helpers.char_lstm.sample` with the same knobs (tests check this).
 
+    The chart follows all five knobs in the browser (it computes the kept set itself); the text and
+    the status line wait for the kernel. The logic is :class:`helpers.dashboard_logic.TruncationLogic`.
+
     Args:
         model: a :class:`helpers.char_lstm.CharLSTM`.
         prompt, temperature, top_k, top_p, min_p, temperature_last, length, seed: initial values
             (``top_k=None``, ``top_p=1`` and ``min_p=0`` are "off").
+
+    Used in: lesson 6, section 6 (a live dashboard with every knob).
     """
 
     description = "Truncation dashboard"
@@ -687,17 +688,12 @@ class TruncationDashboard:
         length: int = 300,
         seed: int = 0,
     ) -> None:
-        from .char_lstm import FastSampler  # torch is only needed by the model's widgets
+        from .lstm_numpy import FastSampler  # numpy only: the dashboard needs no torch
 
-        Truncation(top_k, top_p, min_p, temperature_last)  # bad initial values raise clear errors here
-        for name, value, stops in (("top_k", top_k or 0, TOP_K_STOPS), ("top_p", top_p, TOP_P_STOPS), ("min_p", min_p, MIN_P_STOPS)):
-            if value not in stops:
-                raise ValueError(f"{name}={value!r} is not a stop of the {name} slider; choose one of {stops}")
-        self.sampler = FastSampler(model)
-        width = widgets.Layout(width="100%", max_width="560px")
-        self.inputs = _TextInputs(prompt, length, seed, on_prompt=self.set_prompt, on_change=self.update)
-        self.prompt, self.length, self.seed, self.error = self.inputs.prompt, self.inputs.length, self.inputs.seed, self.inputs.error
         self.temperature = temperature_slider(temperature, max_temperature=3.0)
+        logic = TruncationLogic(FastSampler(model), prompt, self.temperature.value, top_k, top_p, min_p,
+                                temperature_last, length, seed)  # bad knobs raise clear errors here
+        width = widgets.Layout(width="100%", max_width="560px")
         self.temperature.layout = width
         self.temperature.style = {"description_width": "110px"}  # the four sliders line up
         self.top_k = _stops_slider("top-k", TOP_K_STOPS, top_k or 0, 0)
@@ -707,60 +703,29 @@ class TruncationDashboard:
             options=[("temperature first (transformers, vLLM)", False), ("temperature last (llama.cpp)", True)],
             value=temperature_last, description="order", style={"description_width": "initial", "button_width": "auto"},
         )
-        self.status = widgets.HTML()
-        self.chart = TruncationBars()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="750px"))
-        self.output = widgets.HTML()
-        self.root = widgets.VBox([
-            self.prompt, self.temperature, self.top_k, self.top_p, self.min_p, self.order,
-            self.inputs.row, self.error, self.status, self.image, self.output,
-        ])
-        self.state = None
-        self.result = None  # the last Continuation
-        self.view = None  # the last TruncationView
-        for control in (self.temperature, self.top_k, self.top_p, self.min_p, self.order):
-            control.observe(lambda _change: self.update(), names="value")
-        self.sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error here
-        self.set_prompt()
+        self.bars = frontend.TruncationChart(
+            *_stops(self.temperature),
+            stops={name: _stops(slider) for name, slider in (("top_k", self.top_k), ("top_p", self.top_p), ("min_p", self.min_p))},
+            top=logic.top,
+        )
+        knobs = {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p, "min_p": self.min_p,
+                 "temperature_last": self.order}
+        for name, control in knobs.items():
+            self.bars.follow(control, {"temperature": "t_index", "temperature_last": "order_index"}.get(name, f"{name}_index"))
+            control.observe(lambda change, name=name: self._set(**{name: change["new"]}), names="value")
+        self._wire(logic, list(knobs.values()), self.bars)
+
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            setattr(self.logic, name, value)
+        self.update()
 
     @property
     def truncation(self) -> Truncation:
         """The knobs' current values."""
-        top_p = self.top_p.value if self.top_p.value < 1.0 else None
-        return Truncation(self.top_k.value or None, top_p, self.min_p.value or None, self.order.value)
+        return self.logic.truncation
 
-    def set_prompt(self) -> None:
-        """Read a new prompt through the model, then update; a bad prompt shows its error in red."""
-        try:
-            state = self.sampler.prompt_state(self.prompt.value)
-        except ValueError as err:
-            self.inputs.prompt_refused(err, self.state.prompt if self.state is not None else None)
-            return
-        self.inputs.prompt_refused(None, None)
-        self.state = state
-        self.result = None
-        self.chart.show_logits(state.logits, self.sampler.vocab.chars)
-        self.update()
-
-    def update(self) -> None:
-        """Redraw the chart and regenerate the text for the current knobs."""
-        if self.state is None:
-            return
-        t, truncation = self.temperature.value, self.truncation
-        self.result = self.sampler.continuation(self.state, self.length.value, t, self.seed.value,
-                                                previous=self.result, truncation=truncation)
-        self.image.value = self.chart.render(
-            t, truncation, f"Next character after {self.state.prompt[-15:]!r}: T = {_label(t)}, {truncation.describe()}"
-        )
-        self.view = view = self.chart.view
-        self.status.value = (
-            f"<b>T = {_label(t)}</b> · {truncation.describe()}<br>"
-            f"<b>{view.kept_count} of {view.vocab_size}</b> characters survive, holding "
-            f"<b>{view.kept_mass:.0%}</b> of the model's own probability · final entropy "
-            f"<b>{view.entropy_bits:.2f} bits</b> · the text below uses these knobs at every step "
-            f"(distinct 4-grams {distinct_ngram_fraction(self.result.text, 4):.0%})"
-        )
-        self.output.value = colored_text_html(self.result.text, self.result.probs)
-
-    def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        return _dashboard_bundle(self)
+    @property
+    def view(self):
+        """The :class:`helpers.plots.TruncationView` the chart shows (lesson 6 reads ``kept_count``)."""
+        return self.logic.view

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -17,6 +19,7 @@ from notebook_tools import execute
 from helpers import data
 
 ROOT = Path(__file__).resolve().parent.parent
+START = time.monotonic()  # the session's clock, for the timeline in the terminal summary
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 
 
@@ -69,6 +72,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 1 if type(item).__name__ == "IPyNbCell" else 0
 
     items.sort(key=stage)  # a stable sort: each stage keeps its order (a notebook's cells in order)
+    names = ["unit and property tests", "strict nbval of every lesson", "checks on those runs, nbgrader course",
+             "browser"]
+    STAGE_OF.update({item.nodeid: names[stage(item)] for item in items})
+
+
+STAGE_OF: dict[str, str] = {}  # test id -> the name of its stage
+STAGE_STARTS: dict[str, float] = {}  # stage -> when its first test started (seconds since the session began)
+
+
+def _note_stage_start(nodeid: str, location: tuple) -> None:
+    name = STAGE_OF.get(nodeid)
+    if name and name not in STAGE_STARTS:
+        STAGE_STARTS[name] = time.monotonic() - START
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,11 +97,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 SIMULATED_PROCESSOR = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
 SIMULATION_TEST = "tests/test_other_processors.py::test_strict_nbval_on_an_avx2_machine_with_one_cpu"
 SIMULATION: dict[str, object] = {}  # "process", "log" once started
+TIMELINE: dict[str, list[float]] = {}  # background job -> [start, end] in seconds since the session began
+
+
+def timed(job: str) -> None:
+    """Note that background ``job`` starts now (first call) or has ended (second call); the terminal
+    summary lists the jobs, so that a slow session shows which background work it waited for."""
+    now = time.monotonic() - START
+    TIMELINE.setdefault(job, [now, now])[1] = now
 
 
 def simulated_nbval_command() -> list[str]:
     """Strict nbval over every notebook, pinned to this process's first CPU."""
     cpu = min(os.sched_getaffinity(0))
+    # (no cache: the session beside it keeps pytest's cache, for --lf)
     return ["taskset", "-c", str(cpu), sys.executable, "-m", "pytest", "notebooks", "-q", "-p", "no:cacheprovider"]
 
 
@@ -98,11 +123,15 @@ def start_simulation(log: Path) -> None:
         env.pop(variable, None)  # the simulated machine decides its own (one CPU)
     out = open(log, "wb")
     SIMULATION["log"] = log
-    SIMULATION["process"] = subprocess.Popen(simulated_nbval_command(), cwd=ROOT, env=env, stdout=out,
-                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    SIMULATION["process"] = process = subprocess.Popen(simulated_nbval_command(), cwd=ROOT, env=env, stdout=out,
+                                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    timed("strict nbval on the simulated AVX2 machine")
+    threading.Thread(target=lambda: (process.wait(), timed("strict nbval on the simulated AVX2 machine")),
+                     daemon=True).start()
 
 
 NBGRADER_TEST = "tests/test_nbgrader_course.py::test_nbgrader_round_trip"
+BACKGROUND_NICENESS = 8  # the nbgrader hand-ins run at a lower priority: they fill the CPUs' idle time
 BACKGROUND: list[Path] = []  # temporary folders of the background work, removed at the end
 
 
@@ -117,7 +146,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     graded = [item for item in session.items if item.nodeid.startswith(NBGRADER_TEST)]
     if graded:
         BACKGROUND.append(Path(tempfile.mkdtemp(prefix="nbgrader-course-")))
-        graded[0].module.start_preparations(BACKGROUND[-1])
+        graded[0].module.start_preparations(BACKGROUND[-1], BACKGROUND_NICENESS)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Where the session's time went: when each stage started, and the background work beside them."""
+    if TIMELINE or len(STAGE_STARTS) > 1:
+        terminalreporter.section("timeline (seconds since the session began)")
+        for name, start in STAGE_STARTS.items():
+            terminalreporter.write_line(f"{start:6.0f}            stage starts: {name}")
+        for job, (start, end) in sorted(TIMELINE.items(), key=lambda kv: kv[1]):
+            terminalreporter.write_line(f"{start:6.0f} → {end:6.0f}  ({end - start:4.0f} s)  background: {job}")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -150,10 +189,8 @@ def _as_output(out: dict, count: int) -> nbformat.NotebookNode:
     return nbformat.v4.new_output(kind, data=out["data"], metadata=out.get("metadata", {}))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def _keep_nbval_run(item: pytest.Item, call: pytest.CallInfo) -> None:
     """Keep what nbval's run of each cell printed; after a notebook's last cell, assemble the run."""
-    yield
     if call.when != "call" or type(item).__name__ != "IPyNbCell" or item.test_outputs is None:
         return
     path = Path(str(item.parent.fspath)).resolve()
@@ -180,3 +217,20 @@ def executed_lesson(path: Path) -> nbformat.NotebookNode:
     if path not in NBVAL_RUNS:
         NBVAL_RUNS[path] = execute(nbformat.read(path, as_version=4), cwd=path.parent)
     return nbformat.reads(nbformat.writes(NBVAL_RUNS[path]), as_version=4)
+
+
+class _SessionWide:
+    """Hooks for every test of the session, the notebooks' cells included: a conftest's own hooks only
+    see the tests under its folder (here tests/), and nbval's cells live in notebooks/."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        yield
+        _keep_nbval_run(item, call)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple) -> None:
+        _note_stage_start(nodeid, location)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_SessionWide(), "temperature-lessons-session")

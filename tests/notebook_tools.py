@@ -73,19 +73,23 @@ def comparable_outputs(nb: nbformat.NotebookNode) -> list[list[dict]]:
         if IGNORE_OUTPUT in cell.metadata.get("tags", []):
             cells.append("not compared")
             continue
+        # Printed text is compared per stream, all of a cell's stdout together (as nbval does): how
+        # it is split into messages, and where a figure shown meanwhile falls in it, is not content.
         outs: list[dict] = []
+        streams: dict[str, dict] = {}
         for out in cell.get("outputs", []):
-            if out["output_type"] == "stream" and outs and outs[-1].get("name") == out["name"]:
-                outs[-1]["text"] += out["text"]  # how a stream is split into messages is not content
+            if out["output_type"] == "stream":
+                if out["name"] in streams:
+                    streams[out["name"]]["text"] += out["text"]
+                else:
+                    streams[out["name"]] = {"type": "stream", "name": out["name"], "text": out["text"]}
                 continue
             item = {"type": out["output_type"]}
-            if "text" in out:
-                item["name"], item["text"] = out["name"], out["text"]
             if "data" in out:
                 item["data"] = {k: (Picture(v) if k == "image/png" else v) for k, v in out["data"].items() if k != WIDGET_VIEW}
                 item["widget"] = WIDGET_VIEW in out["data"]
             if out["output_type"] == "error":
                 item["error"] = (out["ename"], out["evalue"])
             outs.append(item)
-        cells.append(outs)
+        cells.append([streams[name] for name in sorted(streams)] + outs)
     return cells

@@ -1,4 +1,5 @@
-"""helpers.char_lstm: checkpoints (safe loading, clear errors), sampling, validation loss."""
+"""helpers.char_lstm: training through callbacks, checkpoints (safe loading, clear errors), sampling,
+validation loss, and the model's train/eval mode left as found."""
 
 from __future__ import annotations
 
@@ -101,19 +102,83 @@ def test_sampling_rejects_bad_input(tiny):
         char_lstm.sample(model, "", 5, 1.0, seed=0)
 
 
-def test_training_progress_choice_is_checked(corpus_text):
-    with pytest.raises(ValueError, match="progress must be"):
-        char_lstm.train(corpus_text[:5000], TINY, progress="loud")
+MICRO = char_lstm.Config(embedding=4, hidden=8, layers=1, batch_size=2, seq_length=8, steps=4, eval_every=2)
+
+
+def test_training_reports_through_callbacks_and_shows_nothing_itself(corpus_text, capsys):
+    """No widget, no print: lesson 4 builds the monitor and passes its methods (issue 18)."""
+    steps, evals = [], []
+
+    def on_eval(step, train_loss, val_loss, model):
+        evals.append((step, train_loss, val_loss, model.training))
+
+    model, _, info = char_lstm.train(corpus_text[:5000], MICRO, on_step=lambda s, loss: steps.append(s), on_eval=on_eval)
+    assert capsys.readouterr() == ("", "")  # nothing printed (and nothing displayed: no widgets imported)
+    assert steps == [1, 2, 3, 4]
+    assert [e[:3] for e in evals] == [tuple(row) for row in info["history"]] and [e[0] for e in evals] == [2, 4]
+    assert not any(training for *_, training in evals), "on_eval sees the model in eval mode"
+    assert not model.training
+
+
+def test_the_command_line_prints_its_progress(corpus_file, tmp_path, capsys):
+    out = tmp_path / "micro.pt"
+    char_lstm._main(["train", "--out", str(out), "--corpus", str(corpus_file), "--embedding", "4", "--hidden", "8",
+                     "--layers", "1", "--batch-size", "2", "--seq-length", "8", "--steps", "4", "--eval-every", "2"])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("step     2/4  train") and printed[1].startswith("step     4/4")
+    assert printed[2].startswith(f"saved {out}") and out.is_file()
 
 
 def test_training_threads_are_restored(corpus_text):
     before = torch.get_num_threads()
     config = char_lstm.Config(embedding=4, hidden=8, layers=1, batch_size=2, seq_length=8, steps=2, eval_every=2, threads=1)
-    model, _, info = char_lstm.train(corpus_text[:5000], config, progress="none")
+    model, _, info = char_lstm.train(corpus_text[:5000], config)
     assert torch.get_num_threads() == before and info["best_step"] == 2
-    with pytest.raises(ValueError, match="progress must be"):
-        char_lstm.train(corpus_text[:5000], config, progress="loud")
+
+    def stop(step, loss):
+        raise KeyboardInterrupt  # a student stops the cell (■)
+
+    with pytest.raises(KeyboardInterrupt):
+        char_lstm.train(corpus_text[:5000], config, on_step=stop)
     assert torch.get_num_threads() == before
+
+
+def test_evaluation_mode_restores_the_mode_even_on_error():
+    model = torch.nn.Dropout(0.5)
+    for mode in (True, False):
+        model.train(mode)
+        with char_lstm.evaluation_mode(model) as inside:
+            assert inside is model and not model.training
+        assert model.training == mode
+        with pytest.raises(RuntimeError), char_lstm.evaluation_mode(model):
+            raise RuntimeError("boom")
+        assert model.training == mode
+
+
+def test_every_runner_leaves_the_model_in_the_mode_it_found_and_runs_it_in_eval_mode(tiny, corpus_text):
+    """``sample`` used to leave a model in eval mode (issue 18); dropout must be off while they run."""
+    config = char_lstm.Config(**{**TINY.__dict__, "dropout": 0.5})
+    model = char_lstm.CharLSTM(tiny[1], config)
+    model.load_state_dict(tiny[0].state_dict())
+    text = corpus_text[:2000]
+    runs = {
+        "sample": lambda: char_lstm.sample(model, "ROMEO:", 30, 1.0, seed=0, return_probs=True)[1],
+        "validation_loss": lambda: char_lstm.validation_loss(model, text, streams=4),
+        "validation_logits": lambda: char_lstm.validation_logits(model, text, streams=4)[0],
+        "continuation_logits": lambda: char_lstm.continuation_logits(model, "ROMEO:", text[:60])[0],
+        "input_sensitivity": lambda: char_lstm.input_sensitivity(model, text[:40]),
+    }
+    for name, run in runs.items():
+        model.eval()
+        in_eval = run()
+        model.train()
+        torch.manual_seed(0)
+        in_train = run()
+        assert model.training, f"{name} left the model in eval mode"
+        np.testing.assert_array_equal(in_train, in_eval, err_msg=f"{name} ran with dropout on")
+        model.eval()
+        run()
+        assert not model.training, f"{name} left the model in training mode"
 
 
 def test_a_shipped_run_loads_only_for_its_own_configuration(tiny):
@@ -150,8 +215,7 @@ def test_a_missing_seed_is_refused(tiny):
 
 def test_training_logs_the_time_left(corpus_text):
     lines = []
-    config = char_lstm.Config(embedding=4, hidden=8, layers=1, batch_size=2, seq_length=8, steps=4, eval_every=2)
-    char_lstm.train(corpus_text[:5000], config, log=lines.append)
+    char_lstm.train(corpus_text[:5000], MICRO, log=lines.append)
     assert "left" in lines[0] and lines[-1].endswith(("s", "min")) and "done in" in lines[-1]
 
 

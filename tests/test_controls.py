@@ -36,3 +36,16 @@ def test_each_refusal_says_why(typed, says):
     with pytest.raises(ValueError) as info:
         whole_number(typed, "box", 1, 1000)
     assert str(info.value).startswith("box: ") and says in str(info.value)
+
+
+def test_a_typed_number_keeps_the_last_good_value_and_says_why():
+    from helpers.controls import TypedNumber
+
+    box = TypedNumber("length", 250, 50, 1000)
+    assert (box.value, box.message) == (250, "")
+    assert not box.type("0") and box.value == 250
+    assert box.message == "length: 0 is too small: type a whole number from 50 to 1,000 (still using 250)"
+    assert box.type(" 300 ") and (box.value, box.message) == (300, "")
+    assert not box.type("300") and box.message == ""  # the same number again: nothing new to do
+    with pytest.raises(ValueError, match="length: 20 is too small"):
+        TypedNumber("length", 20, 50, 1000)

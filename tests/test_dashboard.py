@@ -1,10 +1,27 @@
-"""The lesson-4 dashboard on the shipped model: what it shows and that every control reacts."""
+"""The dashboards of lessons 4 and 6 on the shipped model.
+
+Their logic (``helpers.dashboard_logic``) is tested first, without any widget: controls' values in,
+chart data, text, status and refused-input messages out. Then the widgets' wiring (every control
+reaches the logic, the views get its results), the still picture for readers without a kernel, and
+the browser charts' JavaScript arithmetic against Python's (with Node.js, where it is installed).
+"""
 
 from __future__ import annotations
 
-import pytest
+import io
+import json
+import shutil
+import subprocess
 
-from helpers import char_lstm, widgets
+import numpy as np
+import PIL.Image
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import char_lstm, dashboard_logic, frontend, plots, sampling, widgets
+from helpers.dashboard_logic import TemperatureLogic, TruncationLogic
+from helpers.lstm_numpy import FastSampler
 
 
 @pytest.fixture(scope="module")
@@ -12,65 +29,173 @@ def model():
     return char_lstm.load_pretrained()
 
 
-def test_dashboard_shows_the_reference_sample_and_reacts_to_every_control(model):
+@pytest.fixture(scope="module")
+def sampler(model):
+    return FastSampler(model)
+
+
+# -- the logic, without widgets ---------------------------------------------------------------------
+
+
+def test_temperature_logic_maps_every_value_to_what_is_shown(model, sampler):
+    logic = TemperatureLogic(sampler, "ROMEO:\n", temperature=0.8, length=200, seed=0)
+    logic.generate()
+    assert logic.result.text == char_lstm.sample(model, "ROMEO:\n", 200, 0.8, seed=0)
+    assert logic.status_html().startswith("<b>T = 0.8</b> · next character: entropy <b>")
+    chart = logic.chart_state()
+    view = plots.distribution_view(logic.state.logits, model.vocab.chars, 0.8, 15)
+    assert chart["labels"] == list(view.labels) and np.allclose(chart["probs"], view.probs)
+    assert chart["title"] == f"Next character after 'ROMEO:\\n': T = 0.8, entropy {view.entropy_bits:.2f} bits"
+    content = logic.text_content()
+    assert content["text"] == logic.result.text and np.allclose(content["probs"], logic.result.probs, rtol=1e-3)
+
+    logic.temperature = 0.85  # a nearby temperature: the text morphs, it is not replaced
+    logic.generate()
+    assert logic.result.text == char_lstm.sample(model, "ROMEO:\n", 200, 0.85, seed=0)
+    assert "T = 0.85" in logic.status_html() and "unchanged (shared noise)" in logic.status_html()
+    logic.temperature = 0.0
+    logic.generate()
+    assert "T = 0 (greedy)" in logic.status_html() and "entropy <b>0.00 bits</b>" in logic.status_html()
+    assert logic.chart_state()["probs"][0] == 1.0
+    assert logic.type_seed("3") and logic.type_length("100") and not logic.type_length("100")
+    logic.temperature = 1.5
+    logic.generate()
+    assert logic.result.text == char_lstm.sample(model, "ROMEO:\n", 100, 1.5, seed=3)
+    assert logic.set_prompt("JULIET:\nO Romeo")
+    logic.generate()
+    assert logic.result.text == char_lstm.sample(model, "JULIET:\nO Romeo", 100, 1.5, seed=3)
+    assert logic.chart_data()["context"] == "after 'JULIET:\\nO Romeo'" and len(logic.chart_data()["logits"]) == 65
+
+
+@pytest.mark.parametrize("Logic", [TemperatureLogic, TruncationLogic])
+def test_refused_input_keeps_the_last_good_value_and_says_why(sampler, Logic):
+    logic = Logic(sampler, length=100, seed=2)
+    assert not logic.type_length("0")
+    assert "length: 0 is too small: type a whole number from 50 to 1,000 (still using 100)" in logic.error_html
+    assert not logic.type_seed("1.5")
+    error = logic.error_html.replace("&#x27;", "'")
+    assert "seed: '1.5' is not a whole number: type a whole number from 0 to 2,147,483,647 (still using 2)" in error
+    assert not logic.type_seed("99999999999") and "seed: 99,999,999,999 is too large" in logic.error_html
+    assert (logic.length.value, logic.seed.value) == (100, 2)  # nothing changed silently
+    assert logic.type_seed("5") and "seed" not in logic.error_html and "length: 0" in logic.error_html
+    prompt = logic.state.prompt
+    assert not logic.set_prompt("ROMEO § says")
+    error = logic.error_html.replace("&#x27;", "'")
+    assert "not in the vocabulary" in error and "'§'" in error and f"last valid prompt, {prompt!r}" in error
+    assert logic.state.prompt == prompt
+    assert not logic.set_prompt("") and "at least one character" in logic.error_html
+    assert logic.set_prompt(prompt) and logic.type_length("250") and logic.error_html == ""
+    with pytest.raises(ValueError, match="length: 20 is too small"):
+        Logic(sampler, length=20)
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        Logic(sampler, prompt="ROMEO §")
+
+
+def test_truncation_logic_follows_every_knob(model, sampler):
+    prompt = "ROMEO:\nI will "
+    logic = TruncationLogic(sampler, prompt, temperature=1.0, length=150, seed=0)
+    knobs = dict(top_k=None, top_p=1.0, min_p=0.0, temperature_last=False)
+    t = 1.0
+    for name, value, knob in [("top_p", 0.5, 0.5), ("temperature", 2.0, None), ("temperature_last", True, True),
+                              ("top_k", 3, 3), ("min_p", 0.2, 0.2), ("top_k", 0, None), ("temperature", 0.0, None)]:
+        setattr(logic, name, value)
+        if name == "temperature":
+            t = value
+        else:
+            knobs[name] = knob
+        logic.generate()
+        assert logic.result.text == char_lstm.sample(model, prompt, 150, t, seed=0, **knobs), (name, value)
+        keep = sampling.truncation_mask(logic.state.logits.astype(np.float64), t, **knobs)
+        chart = logic.chart_state()
+        assert chart["kept_count"] == int(keep.sum()) and logic.view.kept_count == int(keep.sum())
+        assert f"<b>{int(keep.sum())} of {model.vocab.size}</b>" in logic.status_html()
+        assert logic.status_html().startswith(f"<b>T = {dashboard_logic.temperature_label(t)}</b> · {logic.truncation.describe()}<br>")
+        assert chart["title"].endswith(logic.truncation.describe())
+    with pytest.raises(ValueError, match="top_p"):
+        TruncationLogic(sampler, top_p=0.0)
+    with pytest.raises(ValueError, match="not a stop"):
+        TruncationLogic(sampler, top_k=7)
+
+
+def test_text_content_rounds_the_probabilities_for_the_page():
+    content = dashboard_logic.text_content("ab\n", [0.123456789, 1.0, 1e-7])
+    assert content == {"text": "ab\n", "probs": [0.1235, 1.0, 1e-7]}
+    with pytest.raises(ValueError, match="one probability per character"):
+        dashboard_logic.text_content("ab", [0.5])
+
+
+# -- the widgets: wiring only -------------------------------------------------------------------------
+
+
+def test_dashboard_wires_every_control_to_its_logic(model):
     d = widgets.TemperatureDashboard(model, prompt="ROMEO:\n", temperature=0.8, length=200, seed=0)
     assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 200, 0.8, seed=0)
-    assert "T = 0.8" in d.status.value and "entropy" in d.status.value
-    png = bytes(d.image.value)
-    html_before = d.output.value
-
-    d.slider.value = 0.85  # a nearby temperature: the text morphs, it is not replaced
+    assert d.status.value == d.logic.status_html() and d.output.content == d.logic.text_content()
+    assert d.bars.state() == d.logic.chart_state() and d.bars.t_index == d.slider.index
+    before = (d.status.value, d.output.content, d.bars.state())
+    d.slider.value = 0.85  # the chart reads the slider (in the page, through a link in the browser)
     assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 200, 0.85, seed=0)
-    assert "T = 0.85" in d.status.value and "unchanged (shared noise)" in d.status.value
-    assert bytes(d.image.value) != png and d.output.value != html_before
-
-    d.slider.value = 0.0
-    assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 200, 0.0, seed=0)
-    assert "T = 0 (greedy)" in d.status.value and "entropy <b>0.00 bits</b>" in d.status.value
-
-    d.slider.value = 1.5
+    assert d.bars.state()["title"].startswith("Next character after 'ROMEO:\\n': T = 0.85, entropy")
+    assert (d.status.value, d.output.content, d.bars.state()) != before
     d.seed.value = 3
-    assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 200, 1.5, seed=3)
     d.length.value = 100
-    assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 100, 1.5, seed=3)
-
+    assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 100, 0.85, seed=3)
+    assert d.length_slider.value == 100 and d.logic.seed.value == 3
     d.prompt.value = "JULIET:\nO Romeo"
-    assert d.result.text == char_lstm.sample(model, "JULIET:\nO Romeo", 100, 1.5, seed=3)
-    assert "O Romeo" in d.chart.ax.get_title() and "T = 1.5" in d.chart.ax.get_title()
-
-
-def test_dashboard_explains_a_bad_prompt_and_keeps_the_last_result(model):
-    d = widgets.TemperatureDashboard(model, length=50)
-    before = d.result.text
+    assert d.result.text == char_lstm.sample(model, "JULIET:\nO Romeo", 100, 0.85, seed=3)
+    assert d.bars.context == "after 'JULIET:\\nO Romeo'" and "O Romeo" in d.chart.ax.get_title()
     d.prompt.value = "ROMEO § says"
-    error = d.error.value.replace("&#x27;", "'")
-    assert "not in the vocabulary" in error and "'§'" in error and "last valid prompt, 'ROMEO:\\n'" in error
-    assert d.result.text == before
-    d.slider.value = 1.2  # still works with the last good prompt
-    assert d.result.text == char_lstm.sample(model, "ROMEO:\n", 50, 1.2, seed=0)
-    d.prompt.value = ""
-    assert "at least one character" in d.error.value
-    d.prompt.value = "ROMEO:\n"
-    assert d.error.value == ""
-    with pytest.raises(ValueError, match="not in the vocabulary"):
-        widgets.TemperatureDashboard(model, prompt="ROMEO §")
+    assert "not in the vocabulary" in d.error.value and d.bars.context == "after 'JULIET:\\nO Romeo'"
+    d.length.box.value = "0"
+    assert "still using 100" in d.error.value and "not in the vocabulary" in d.error.value  # each message stays
+    d.length_slider.value = 400  # the slider and the box say the same
+    assert d.length.box.value == "400" and len(d.result.text) == 400 and "length" not in d.error.value
+
+
+def test_truncation_dashboard_wires_every_knob(model):
+    prompt = "ROMEO:\nI will "
+    d = widgets.TruncationDashboard(model, prompt=prompt, temperature=1.0, length=150, seed=0)
+    knobs = dict(top_k=None, top_p=1.0, min_p=0.0, temperature_last=False)
+    t = 1.0
+    for control, value, name, knob in [(d.top_p, 0.5, "top_p", 0.5), (d.temperature, 2.0, None, 2.0),
+                                       (d.order, True, "temperature_last", True), (d.top_k, 3, "top_k", 3),
+                                       (d.min_p, 0.2, "min_p", 0.2), (d.top_k, 0, "top_k", None)]:
+        before = (d.status.value, d.output.content, d.bars.state())
+        control.value = value
+        if name:
+            knobs[name] = knob
+        else:
+            t = knob
+        assert d.result.text == char_lstm.sample(model, prompt, 150, t, seed=0, **knobs), (name, value)
+        assert d.bars.state() == d.logic.chart_state() and d.bars.truncation == d.truncation
+        assert (d.status.value, d.output.content, d.bars.state()) != before, (name, value)
+    assert d.view.kept_count == d.bars.state()["kept_count"]
+    d.prompt.value = "ROMEO: ¿"
+    assert "Not used:</b> prompt:" in d.error.value
+
+
+@pytest.mark.parametrize("Dashboard", [widgets.TemperatureDashboard, widgets.TruncationDashboard])
+def test_the_views_are_browser_widgets_sent_little_data(model, Dashboard):
+    d = Dashboard(model, length=300)
+    assert isinstance(d.bars, frontend._Chart) and isinstance(d.output, frontend.ShadedText)
+    assert d.bars in d.root.children and d.output in d.root.children
+    assert not any(isinstance(w, widgets.widgets.Image) for w in d.root.children)  # no PNG per move
+    chart_bytes = len(json.dumps({k: getattr(d.bars, k) for k in ("logits", "labels", "context")}))
+    assert chart_bytes < 2_500, chart_bytes  # once per prompt; a move of a knob sends nothing to the chart
+    text_bytes = len(json.dumps(d.output.content))
+    assert text_bytes < 3_500, text_bytes  # 300 characters and their probabilities, per move
+    assert d.bars.colors == frontend.COLORS and d.bars.font_pt == plots.PROJECTOR_FONT_PT
 
 
 def test_dashboard_shows_a_still_where_widgets_cannot_run(model):
-    d = widgets.TemperatureDashboard(model, length=50)
-    bundle = d._repr_mimebundle_()
-    assert "Temperature dashboard" in bundle["text/plain"]
-    assert "data:image/png;base64," in bundle["text/html"] and "entropy" in bundle["text/html"]
+    for d in (widgets.TemperatureDashboard(model, length=50), widgets.TruncationDashboard(model, length=50)):
+        bundle = d._repr_mimebundle_()
+        assert d.description in bundle["text/plain"]
+        assert "data:image/png;base64," in bundle["text/html"] and "entropy" in bundle["text/html"]
+        assert plots.colored_text_html(d.result.text, d.result.probs) in bundle["text/html"]
 
 
-# -- the lesson-6 truncation dashboard --------------------------------------------------------------
-
-import io  # noqa: E402
-
-import numpy as np  # noqa: E402
-import PIL.Image  # noqa: E402
-
-from helpers import plots, sampling  # noqa: E402
+# -- the still pictures (matplotlib): also the browser tests' reference ----------------------------------
 
 
 def _pixels_of(png: bytes, hex_color: str, ax=None, tolerance: int = 8) -> int:
@@ -85,64 +210,21 @@ def _pixels_of(png: bytes, hex_color: str, ax=None, tolerance: int = 8) -> int:
     return int((np.abs(rgb - target).max(axis=-1) <= tolerance).sum())
 
 
-def test_truncation_dashboard_follows_every_knob(model):
-    prompt = "ROMEO:\nI will "
-    d = widgets.TruncationDashboard(model, prompt=prompt, temperature=1.0, length=150, seed=0)
-    knobs = dict(top_k=None, top_p=1.0, min_p=0.0, temperature_last=False)
-    assert d.result.text == char_lstm.sample(model, prompt, 150, 1.0, seed=0)
-    assert f"<b>{model.vocab.size} of {model.vocab.size}</b> characters survive" in d.status.value
-    assert _pixels_of(d.image.value, plots.CUT_COLOR, d.chart.ax) == 0  # nothing cut, no hatched bars
-    moves = [
-        (d.top_p, 0.5, "top_p", 0.5),
-        (d.temperature, 2.0, None, 2.0),
-        (d.order, True, "temperature_last", True),
-        (d.top_k, 3, "top_k", 3),
-        (d.min_p, 0.2, "min_p", 0.2),
-        (d.top_k, 0, "top_k", None),
-        (d.seed, 5, None, None),
-        (d.temperature, 0.0, None, 0.0),
-    ]
-    t, seed = 1.0, 0
-    for control, value, name, knob in moves:
-        before = (bytes(d.image.value), d.output.value, d.status.value)
-        control.value = value
-        if name:
-            knobs[name] = knob
-        elif control is d.temperature:
-            t = knob
-        else:
-            seed = value
-        assert d.result.text == char_lstm.sample(model, prompt, 150, t, seed=seed, **knobs), (name, value)
-        keep = sampling.truncation_mask(d.state.logits.astype(np.float64), t, **knobs)
-        label = "0 (greedy)" if t == 0 else f"{t:g}"
-        assert d.status.value.startswith(f"<b>T = {label}</b> · {d.truncation.describe()}<br>")
-        assert f"<b>{int(keep.sum())} of {model.vocab.size}</b>" in d.status.value
-        assert (bytes(d.image.value), d.output.value, d.status.value) != before, (name, value)
-        cut_pixels = _pixels_of(d.image.value, plots.CUT_COLOR, d.chart.ax)
-        kept_pixels = _pixels_of(d.image.value, plots.TEMPERED_COLOR, d.chart.ax)
-        assert kept_pixels > 200  # never a blank chart
-        view = d.chart.view
-        visible_cut = (~view.kept & (view.untruncated > 0.01)).any()  # at T = 0 a cut bar has height 0
-        assert (cut_pixels > 0) == visible_cut  # the cut characters are drawn differently, when there are any
-    assert "top-k" not in d.chart.ax.get_title() and "min-p 0.2" in d.chart.ax.get_title()
+def test_the_truncation_still_draws_cut_characters_differently(sampler):
+    logic = TruncationLogic(sampler, "ROMEO:\nI will ", length=50)
+    logic.generate()
+    chart = logic.still_chart()
+    assert _pixels_of(logic._png, plots.CUT_COLOR, chart.ax) == 0  # nothing cut, no hatched bars
+    logic.top_p, logic.temperature = 0.5, 2.0
+    chart = logic.still_chart()
+    assert _pixels_of(logic._png, plots.CUT_COLOR, chart.ax) > 0 and _pixels_of(logic._png, plots.TEMPERED_COLOR, chart.ax) > 200
+    assert chart.ax.get_title() == logic.chart_state()["title"]
 
 
-def test_truncation_dashboard_refuses_bad_input(model):
-    with pytest.raises(ValueError, match="top_p"):
-        widgets.TruncationDashboard(model, top_p=0.0)
-    with pytest.raises(ValueError, match="not a stop"):
-        widgets.TruncationDashboard(model, top_k=7)
-    d = widgets.TruncationDashboard(model, length=50)
-    text = d.result.text
-    d.prompt.value = "ROMEO: ¿"
-    assert "Not used:</b> prompt:" in d.error.value and d.result.text == text
-
-
-def test_truncation_bars_match_a_full_draw(model):
+def test_truncation_bars_match_a_full_draw(model, sampler):
     from matplotlib.figure import Figure
 
-    fast = char_lstm.FastSampler(model)
-    logits = fast.prompt_state("ROMEO:\nI will ").logits.astype(np.float64)
+    logits = sampler.prompt_state("ROMEO:\nI will ").logits.astype(np.float64)
     chart = plots.TruncationBars()
     chart.show_logits(logits, model.vocab.chars)
     truncation = sampling.Truncation(top_p=0.8, min_p=0.05)
@@ -151,7 +233,7 @@ def test_truncation_bars_match_a_full_draw(model):
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
     plots.truncation_bars(ax, plots.truncation_view(logits, model.vocab.chars, 1.5, truncation), title="a title")
-    ax.title.set_fontsize(10)
+    ax.title.set_fontsize(plots.PROJECTOR_FONT_PT - 1)
     full = plots.figure_to_png(fig)
     a = np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     b = np.asarray(PIL.Image.open(io.BytesIO(full)).convert("RGB")).astype(int)
@@ -159,26 +241,94 @@ def test_truncation_bars_match_a_full_draw(model):
     assert (np.abs(a - b).max(axis=-1) > 40).mean() < 0.002  # the same picture, up to antialiasing
 
 
-@pytest.mark.parametrize("Dashboard", [widgets.TemperatureDashboard, widgets.TruncationDashboard])
-def test_out_of_range_input_is_refused_next_to_the_controls_never_changed(model, Dashboard):
-    d = Dashboard(model, length=100, seed=2)
-    text = d.result.text
-    for box, typed, says in [
-        (d.length, "0", "length: 0 is too small: type a whole number from 50 to 1,000 (still using 100)"),
-        (d.seed, "1.5", "seed: '1.5' is not a whole number: type a whole number from 0 to 2,147,483,647 (still using 2)"),
-        (d.seed, "99999999999", "seed: 99,999,999,999 is too large"),
-    ]:
-        box.box.value = typed
-        assert says in d.error.value.replace("&#x27;", "'"), d.error.value
-        assert d.result.text == text and (d.length.value, d.seed.value) == (100, 2)  # nothing changed silently
-    d.seed.box.value = "5"
-    assert "seed" not in d.error.value and "length: 0" in d.error.value  # each message goes with its box
-    d.length.box.value = "250"
-    assert d.error.value == "" and d.inputs.length_slider.value == 250
-    assert d.result.text == char_lstm.sample(model, d.state.prompt, 250, d.result.temperature, seed=5, **{
-        "top_k": d.truncation.top_k, "top_p": d.truncation.top_p, "min_p": d.truncation.min_p,
-        "temperature_last": d.truncation.temperature_last} if Dashboard is widgets.TruncationDashboard else {})
-    d.inputs.length_slider.value = 400  # the slider and the box say the same
-    assert d.length.box.value == "400" and len(d.result.text) == 400
-    with pytest.raises(ValueError, match="length: 20 is too small"):
-        Dashboard(model, length=20)
+# -- the browser charts' arithmetic (charts.js) against Python's -------------------------------------
+
+NODE = shutil.which("node")
+_RUNNER = """
+import { temperatureState, truncationState } from "./charts.mjs";
+let s = "";
+process.stdin.on("data", (d) => (s += d));
+process.stdin.on("end", () => {
+  const out = JSON.parse(s).map(({ kind, traits }) => {
+    const m = { get: (k) => traits[k] };
+    return kind === "truncation" ? truncationState(m) : temperatureState(m);
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+
+def _run_js(tmp_path, cases: list[dict]) -> list[dict]:
+    (tmp_path / "charts.mjs").write_text((frontend.FRONTEND_DIR / "charts.js").read_text())
+    (tmp_path / "run.mjs").write_text(_RUNNER)
+    done = subprocess.run([NODE, "run.mjs"], cwd=tmp_path, input=json.dumps(cases), capture_output=True, text=True,
+                          timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def assert_same_state(js: dict, py: dict, where: object = "") -> None:
+    """The browser's chart state equals Python's: labels, kept sets and title exactly, numbers to 1e-9."""
+    assert js.keys() == py.keys(), where
+    for key, want in py.items():
+        got = js[key]
+        if isinstance(want, list) and want and isinstance(want[0], float):
+            assert np.allclose(got, want, rtol=0, atol=1e-9), (where, key, got, want)
+        elif isinstance(want, float):
+            assert got == pytest.approx(want, abs=1e-9), (where, key)
+        else:
+            assert got == want, (where, key, got, want)
+
+
+def _traits(chart: frontend._Chart) -> dict:
+    return {name: getattr(chart, name) for name in chart.trait_names(sync=lambda x: x) if not name.startswith("_")
+            and name not in ("layout", "comm", "keys", "tabbable", "tooltip")}
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js not installed (the browser tests check the same in Chromium)")
+def test_the_browser_chart_computes_what_python_computes(model, tmp_path):
+    """Every temperature stop, and knobs drawn at random, on three prompts (plus random logits)."""
+    cases, expected = [], []
+    rng = np.random.default_rng(0)
+    for prompt in ("ROMEO:\n", "ROMEO:\nI will ", "JULIET:\nO Rom"):
+        d = widgets.TemperatureDashboard(model, prompt=prompt, length=50)
+        for index in range(len(d.slider.options)):
+            d.slider.index = index
+            d.bars.t_index = index
+            cases.append({"kind": "temperature", "traits": _traits(d.bars)})
+            expected.append(d.bars.state())
+        e = widgets.TruncationDashboard(model, prompt=prompt, length=50)
+        for _ in range(60):
+            for control, trait in ((e.temperature, "t_index"), (e.top_k, "top_k_index"), (e.top_p, "top_p_index"),
+                                   (e.min_p, "min_p_index"), (e.order, "order_index")):
+                index = int(rng.integers(len(control.options)))
+                setattr(e.bars, trait, index)
+                e.bars._followed[trait].index = index
+            cases.append({"kind": "truncation", "traits": _traits(e.bars)})
+            expected.append(e.bars.state())
+    for got, want in zip(_run_js(tmp_path, cases), expected):
+        assert_same_state(got, want, want["title"])
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js not installed")
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-30, 30), min_size=2, max_size=40, unique=True).filter(lambda z: np.diff(np.sort(z)).min() > 1e-3),
+       st.integers(0, 30), st.data())
+def test_the_browser_chart_agrees_on_any_logits(tmp_path_factory, logits, t_index, data):
+    chart = frontend.TruncationChart(
+        widgets.temperature_grid(3.0), [dashboard_logic.temperature_label(t) for t in widgets.temperature_grid(3.0)],
+        stops={name: (list(stops), [f"{s:g}" for s in stops]) for name, stops in
+               (("top_k", dashboard_logic.TOP_K_STOPS), ("top_p", dashboard_logic.TOP_P_STOPS), ("min_p", dashboard_logic.MIN_P_STOPS))},
+    )
+    chart.show(logits, [chr(97 + i % 26) for i in range(len(logits))], "after 'x'")
+    chart.t_index = t_index
+    chart.top_k_index = data.draw(st.integers(0, len(dashboard_logic.TOP_K_STOPS) - 1))
+    chart.top_p_index = data.draw(st.integers(0, len(dashboard_logic.TOP_P_STOPS) - 1))
+    chart.min_p_index = data.draw(st.integers(0, len(dashboard_logic.MIN_P_STOPS) - 1))
+    chart.order_index = data.draw(st.integers(0, 1))
+    temperature = frontend.TemperatureChart(chart.temperatures, chart.t_labels, top_k=5)
+    temperature.show(logits, chart.labels, "after 'x'")
+    temperature.t_index = t_index
+    got = _run_js(tmp_path_factory.mktemp("js"), [{"kind": "truncation", "traits": _traits(chart)},
+                                                   {"kind": "temperature", "traits": _traits(temperature)}])
+    assert_same_state(got[0], chart.state(), "truncation")
+    assert_same_state(got[1], temperature.state(), "temperature")

@@ -1,44 +1,129 @@
-"""The exercise checkers accept right answers, reject stubs, and name the usual mistakes."""
+"""The exercise checkers: every catalogued mistake reaches its own hint, right answers pass, stubs
+are rejected, and a failed check shows its hint, not the checker's code.
+
+`python -m pytest tests/test_exercises.py --collect-only -q` lists every catalogued mistake of every
+lesson (ids like ``lesson3-text_perplexity-returns_the_loss``). The catalogues live in
+helpers/exercises/lesson*.py; this file holds only independent right answers and test data.
+"""
 
 from __future__ import annotations
 
+import ast
 import re
+import string
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import helpers.exercises as check
-from helpers import sampling, softmax
+from helpers import metrics, sampling, softmax, tiny_rnn
+from helpers.exercises.runner import Exercise
+
+EXERCISES = [(lesson, exercise) for lesson, module in check.LESSONS.items() for exercise in module.EXERCISES]
+EXTRA = {"temperature_detective": (3,)}  # the checker's arguments after the student's function (a seed)
+
+
+def run(exercise: Exercise, fn) -> None:
+    exercise(fn, *EXTRA.get(exercise.name, ()))
 
 
 def stub(*args):
     raise NotImplementedError()
 
 
-# --- reference answers pass --------------------------------------------------------------------
+def test_every_checker_the_notebooks_call_is_public():
+    names = [exercise.name for _, exercise in EXERCISES]
+    assert len(names) == len(set(names)) == 20
+    assert all(getattr(check, name) is exercise for name, (_, exercise) in zip(names, EXERCISES))
+    assert set(names) <= set(check.__all__)
 
-def good_softmax(z, t):
+
+# --- every catalogued mistake gets its own hint -----------------------------------------------------
+
+def _literal_parts(template: str) -> list[str]:
+    """The fixed text of a hint: what remains around its {fields}."""
+    return [text for text, *_ in string.Formatter().parse(template) if text.strip()]
+
+
+@pytest.mark.parametrize(
+    "exercise, mistake",
+    [pytest.param(exercise, mistake, id=f"{lesson}-{exercise.name}-{mistake.name}")
+     for lesson, exercise in EXERCISES for mistake in exercise.mistakes],
+)
+def test_each_catalogued_mistake_gets_its_own_hint(exercise, mistake):
+    """The catalogue's own wrong implementation, fed to the checker, gets exactly that mistake's
+    hint (not an earlier mistake's, nor the general message)."""
+    with pytest.raises(check.ExerciseFailed) as failed:
+        run(exercise, mistake.wrong)
+    message = str(failed.value)
+    assert failed.value.mistake == mistake.name, f"caught as {failed.value.mistake!r}: {message}"
+    assert message.startswith("❌ ")
+    position = 0
+    for part in _literal_parts(mistake.hint):
+        found = message.find(part, position)
+        assert found >= 0, f"{part!r} missing from {message!r}"
+        position = found + len(part)
+
+
+def test_mistake_names_make_readable_test_ids():
+    for _, exercise in EXERCISES:
+        for mistake in exercise.mistakes:
+            assert re.fullmatch(r"[A-Za-z0-9_]+", mistake.name), mistake.name
+
+
+def _nbgrader_course_hints() -> list[str]:
+    """The hint texts tests/test_nbgrader_course.py's MISTAKES expects (its Mistake calls' last argument)."""
+    tree = ast.parse((ROOT / "tests" / "test_nbgrader_course.py").read_text())
+    return [call.args[-1].value for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Mistake"]
+
+
+def test_the_nbgrader_course_hints_are_catalogued():
+    hints = _nbgrader_course_hints()
+    assert len(hints) == 7
+    catalogued = [m.hint for _, exercise in EXERCISES for m in exercise.mistakes]
+    for hint in hints:
+        assert any(hint in text for text in catalogued), f"no catalogued mistake says {hint!r}"
+
+
+# --- right answers pass, stubs do not ----------------------------------------------------------------
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=f"{lesson}-{e.name}") for lesson, e in EXERCISES])
+def test_the_reference_passes_its_own_check(exercise, capsys):
+    run(exercise, exercise.reference)
+    assert capsys.readouterr().out.startswith("✅ Correct!")
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=f"{lesson}-{e.name}") for lesson, e in EXERCISES])
+def test_a_stub_is_rejected_with_a_reminder(exercise):
+    with pytest.raises(check.ExerciseFailed, match="is not written yet: replace the line `raise NotImplementedError"):
+        run(exercise, stub)
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=f"{lesson}-{e.name}") for lesson, e in EXERCISES])
+def test_a_students_own_error_is_not_dressed_as_a_hint(exercise):
+    """A NameError in the student's function reaches the student with its traceback."""
+    def typo(*args):
+        return undefined_name  # noqa: F821
+
+    with pytest.raises(NameError):
+        run(exercise, typo)
+
+
+def _p(z, t):
     return softmax.softmax_with_temperature(z, t)
 
 
-def good_gains(z, t):
-    return softmax.softmax_with_temperature(z, t * 1.001) > softmax.softmax_with_temperature(z, t)
-
-
-def good_temperature(z, target):
+def _bisection(z, target):
     lo, hi = 1e-3, 1e3
     for _ in range(60):
         mid = np.sqrt(lo * hi)
-        lo, hi = (mid, hi) if softmax.perplexity(softmax.softmax_with_temperature(z, mid)) < target else (lo, mid)
+        lo, hi = (mid, hi) if softmax.perplexity(_p(z, mid)) < target else (lo, mid)
     return mid
 
 
-def good_chi_square(counts, p):
-    expected = np.sum(counts) * np.asarray(p)
-    return float(np.sum((np.asarray(counts) - expected) ** 2 / expected))
-
-
-def good_sample_steps(step_logits, temperatures, seed):
+def _sample_steps(step_logits, temperatures, seed):
     rows = []
     for t in temperatures:
         rng = np.random.default_rng(seed)  # afresh for each temperature: common random numbers
@@ -46,336 +131,56 @@ def good_sample_steps(step_logits, temperatures, seed):
     return np.array(rows)
 
 
-def good_first_change(z, g, grid):
-    greedy = int(np.argmax(z))
-    return next((float(t) for t in grid if sampling.sample_gumbel_max(z, t, g) != greedy), None)
-
-
-PAIRS = [
-    (check.softmax_with_temperature, good_softmax),
-    (check.gains_when_heated, good_gains),
-    (check.temperature_for_perplexity, good_temperature),
-    (check.chi_square_statistic, good_chi_square),
-    (check.sample_steps, good_sample_steps),
-    (check.first_change_temperature, good_first_change),
-]
-
-
-@pytest.mark.parametrize(("checker", "answer"), PAIRS, ids=lambda f: f.__name__)
-def test_right_answers_pass(checker, answer, capsys):
-    checker(answer)
-    assert capsys.readouterr().out.startswith("✅ Correct!")
-
-
-@pytest.mark.parametrize(("checker", "answer"), PAIRS, ids=lambda f: f.__name__)
-def test_stub_is_rejected_with_a_reminder(checker, answer):
-    with pytest.raises(check.ExerciseFailed, match="not written yet"):
-        checker(stub)
-
-
-# --- the usual mistakes get specific hints ----------------------------------------------------
-
-def _softmax(z, axis=-1):
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-SOFTMAX_MISTAKES = {
-    "divides probabilities": (lambda z, t: _softmax(z) / t / (_softmax(z) / t).sum(), "Dividing the \\*probabilities\\*"),
-    "divides output, no renormalising": (lambda z, t: _softmax(z) / t, "divided the softmax output by T"),
-    "power T (fastai #1264)": (lambda z, t: _softmax(z) ** t / (_softmax(z) ** t).sum(), "the wrong way round"),
-    "no max subtraction": (lambda z, t: np.exp(np.asarray(z) / t) / np.exp(np.asarray(z) / t).sum(axis=-1, keepdims=True), "subtract the largest logit"),
-    "wrong axis": (lambda z, t: _softmax(np.asarray(z) / t, axis=0), "each \\*row\\* must sum to 1"),
-    "T = 0 divides by zero": (lambda z, t: _softmax(np.asarray(z) / t), "T = 0"),
-}
-
-
-def test_softmax_t0_zero_division_hint():
-    def python_division(z, t):
-        if t == 0:
-            raise ZeroDivisionError("float division by zero")
-        return softmax.softmax_with_temperature(z, t)
-
-    with pytest.raises(check.ExerciseFailed, match="ZeroDivisionError"):
-        check.softmax_with_temperature(python_division)
-
-
-def _tempered(z, t):
-    return softmax.softmax_with_temperature(z, t)
-
-
-GAINS_MISTAKES = {
-    "every character but the favourite": (lambda z, t: (lambda p: p < p.max())(_tempered(z, t)), "except the most likely one"),
-    "below the uniform 1/V": (lambda z, t: _tempered(z, t) < 1 / len(z), "below the uniform probability"),
-    "compared with T = infinity": (lambda z, t: _tempered(z, np.inf) > _tempered(z, t), "below the uniform probability"),
-    "compared with 2T": (lambda z, t: _tempered(z, 2 * t) > _tempered(z, t), "much higher temperature"),
-    "compared with T + 1": (lambda z, t: _tempered(z, t + 1) > _tempered(z, t), "much higher temperature"),
-    "T falls instead": (lambda z, t: _tempered(z, t / 1.001) > _tempered(z, t), "gain when T \\*falls\\*"),
-    "indices, not a mask": (lambda z, t: np.flatnonzero(good_gains(z, t)), "shape"),
-    "differences, not True/False": (lambda z, t: _tempered(z, 1.001 * t) - _tempered(z, t), "True or False"),
-}
-
-
-def test_gains_cases_are_far_from_the_threshold_and_the_rule_is_one_over_perplexity():
-    """The checker's answer is p_i < 1/perplexity; a finite step or the exact rule both pass."""
-    check.gains_when_heated(lambda z, t: (lambda p: p < 1 / softmax.perplexity(p))(_tempered(z, t)))
-    check.gains_when_heated(lambda z, t: _tempered(z, t * 1.05) > _tempered(z, t))
-    check.gains_when_heated(lambda z, t: _tempered(z, t + 1e-6) > _tempered(z, t))
-
-
-def _expected_counts(c, p):
-    return np.sum(c) * np.asarray(p)
-
-
-CHI_SQUARE_MISTAKES = {
-    "counts against probabilities": (lambda c, p: float(np.sum((c - p) ** 2 / p)), "compared the counts with the probabilities"),
-    "frequencies": (lambda c, p: float(np.sum((c / c.sum() - p) ** 2 / p)), "times too small"),
-    "divided by observed": (lambda c, p: float(np.sum((c - _expected_counts(c, p)) ** 2 / c)), "divided by the observed"),
-    "not squared": (lambda c, p: float(np.sum((c - _expected_counts(c, p)) / _expected_counts(c, p))), "without squaring"),
-    "absolute differences": (lambda c, p: float(np.sum(np.abs(c - _expected_counts(c, p)) / _expected_counts(c, p))), "squares the differences"),
-    "not divided": (lambda c, p: float(np.sum((c - _expected_counts(c, p)) ** 2)), "forgot to divide"),
-    "a list": (lambda c, p: ((c - _expected_counts(c, p)) ** 2 / _expected_counts(c, p)).tolist(), "one number"),
-}
-
-
-def test_chi_square_checker_agrees_with_scipy(capsys):
-    from scipy import stats
-
-    check.chi_square_statistic(lambda c, p: float(stats.chisquare(c, np.sum(c) * np.asarray(p)).statistic))
-    assert capsys.readouterr().out.startswith("✅ Correct!")
-
-
-def _sample_rows(step_logits, temperatures, row_rng, step_rng):
+def _sample_steps_vectorised(step_logits, temperatures, seed):
+    """rng.random(S) gives the same numbers as S calls of rng.random(): the same answer."""
     rows = []
     for t in temperatures:
-        r = row_rng()
-        rows.append([sampling.sample(z, t, step_rng(r, s)) for s, z in enumerate(step_logits)])
+        u = np.random.default_rng(seed).random(len(step_logits))
+        rows.append([sampling.sample_inverse_cdf(_p(z, t), x) for z, x in zip(step_logits, u)])
     return np.array(rows)
 
 
-def _one_generator_for_all(step_logits, temperatures, seed):
-    rng = np.random.default_rng(seed)
-    return _sample_rows(step_logits, temperatures, lambda: rng, lambda r, s: r)
+def _rnn_step(params, h_prev, x):
+    h = np.tanh(params["Wxh"][:, x] + params["Whh"] @ h_prev + params["bh"])
+    return h, params["Why"] @ h + params["by"]
 
 
-SAMPLE_STEPS_MISTAKES = {
-    "the int seed at every step": (
-        lambda zs, ts, seed: _sample_rows(zs, ts, lambda: None, lambda r, s: seed), "every step got the same random number"),
-    "a new generator at every step": (
-        lambda zs, ts, seed: _sample_rows(zs, ts, lambda: None, lambda r, s: np.random.default_rng(seed)), "restarts the stream"),
-    "one generator for all temperatures": (_one_generator_for_all, "one generator for all"),
-    "seed + step": (lambda zs, ts, seed: _sample_rows(zs, ts, lambda: None, lambda r, s: seed + s), "overlap"),
-    "unseeded": (lambda zs, ts, seed: _sample_rows(zs, ts, np.random.default_rng, lambda r, s: r), "not reproducible"),
-    "one row per step": (lambda zs, ts, seed: good_sample_steps(zs, ts, seed).T, "transpose"),
-    "temperature ignored": (lambda zs, ts, seed: good_sample_steps(zs, [1.0] * len(ts), seed), "expected"),
-}
+def _wrong_gradients(grad_fn, params, inputs, targets, h0):
+    return {name for name in tiny_rnn.PARAM_NAMES
+            if tiny_rnn.gradient_check(params, inputs, targets, h0, grad_fn=grad_fn, names=[name]) > 1e-5}
 
 
-def test_sample_steps_accepts_one_vectorised_draw_per_row(capsys):
-    """rng.random(S) gives the same numbers as S calls of rng.random(), so this is the same answer."""
-    def vectorised(step_logits, temperatures, seed):
-        rows = []
-        for t in temperatures:
-            u = np.random.default_rng(seed).random(len(step_logits))
-            rows.append([sampling.sample_inverse_cdf(softmax.softmax_with_temperature(z, t), x) for z, x in zip(step_logits, u)])
-        return np.array(rows)
+def _text_perplexity(params, ids):
+    h = np.zeros(params["Whh"].shape[0])
+    nll = []
+    for x, y in zip(ids[:-1], ids[1:]):
+        h, logits = _rnn_step(params, h, x)
+        nll.append(-softmax.log_softmax(logits)[y])
+    return float(np.exp(np.mean(nll)))
 
-    check.sample_steps(vectorised)
-    assert capsys.readouterr().out.startswith("✅ Correct!")
-
-
-# Every mistake of a catalogue reaches its hint: (checker, {name: (wrong implementation, hint regex)}).
-CATALOGUES = [
-    (check.softmax_with_temperature, SOFTMAX_MISTAKES),
-    (check.gains_when_heated, GAINS_MISTAKES),
-    (check.chi_square_statistic, CHI_SQUARE_MISTAKES),
-    (check.sample_steps, SAMPLE_STEPS_MISTAKES),
-]
-
-
-@pytest.mark.parametrize(
-    "checker, fn, hint",
-    [pytest.param(checker, *mistakes[name], id=f"{checker.__name__}: {name}")
-     for checker, mistakes in CATALOGUES for name in mistakes],
-)
-def test_each_catalogued_mistake_gets_its_hint(checker, fn, hint):
-    with pytest.raises(check.ExerciseFailed, match=hint):
-        checker(fn)
-
-
-def test_temperature_hint_says_which_way():
-    with pytest.raises(check.ExerciseFailed, match="too high: lower T"):
-        check.temperature_for_perplexity(lambda z, target: 100.0)
-    with pytest.raises(check.ExerciseFailed, match="too low: raise T"):
-        check.temperature_for_perplexity(lambda z, target: 0.01)
-
-
-def test_first_change_rejects_fresh_noise_answer():
-    def always_first(z, g, grid):
-        return float(grid[1])
-
-    with pytest.raises(check.ExerciseFailed, match="same\\* noise|answer is None"):
-        check.first_change_temperature(always_first)
-
-
-# --- lesson 4 ----------------------------------------------------------------------------------
 
 def _sig(x):
     return 1 / (1 + np.exp(-x))
 
 
-def make_lstm_step(order="ifgo", tanh_c=True, input_gate=True, g_fn=np.tanh, both_biases=True):
-    def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-        gates = w_ih @ x + w_hh @ h + b_ih + (b_hh if both_biases else 0)
-        blocks = dict(zip(order, np.split(gates, 4)))
-        c_new = _sig(blocks["f"]) * c + (_sig(blocks["i"]) if input_gate else 1) * g_fn(blocks["g"])
-        return _sig(blocks["o"]) * (np.tanh(c_new) if tanh_c else c_new), c_new
-
-    return lstm_step
+def _lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    i, f, g, o = np.split(w_ih @ x + w_hh @ h + b_ih + b_hh, 4)
+    c_new = _sig(f) * c + _sig(i) * np.tanh(g)
+    return _sig(o) * np.tanh(c_new), c_new
 
 
-def test_lstm_step_checker_accepts_the_right_step(capsys):
-    check.lstm_step(make_lstm_step())
-    assert "Correct" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    "kwargs, hint",
-    [
-        ({"order": "ifog"}, "order i, f, g, o"),
-        ({"tanh_c": False}, r"o · tanh\(c_new\)"),
-        ({"input_gate": False}, "input gate"),
-        ({"g_fn": _sig}, "candidate g uses tanh"),
-        ({"both_biases": False}, "two bias vectors"),
-    ],
-)
-def test_lstm_step_mistakes_get_hints(kwargs, hint):
-    with pytest.raises(check.ExerciseFailed, match=hint):
-        check.lstm_step(make_lstm_step(**kwargs))
-    with pytest.raises(check.ExerciseFailed, match="not written yet"):
-        check.lstm_step(stub)
-
-
-def good_temper(p, t):
-    return softmax.softmax_with_temperature(np.log(p), t)
-
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (good_temper, None),
-        (lambda p, t: p / t / (p / t).sum() if t else np.eye(len(p))[np.argmax(p)], "changes nothing"),
-        (lambda p, t: p**t / (p**t).sum() if t else np.eye(len(p))[np.argmax(p)], "fastai #1264"),
-        (lambda p, t: p ** (1 / t) / (p ** (1 / t)).sum() if t else np.eye(len(p))[np.argmax(p)], "log space"),
-        (lambda p, t: p ** (1 / t) / (p ** (1 / t)).sum(), "ZeroDivisionError|T = 0"),
-        (stub, "not written yet"),
-    ],
-)
-def test_temper_probabilities_checker(fn, hint, capsys):
-    if hint is None:
-        check.temper_probabilities(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.temper_probabilities(fn)
-
-
-def good_rows(z, ts):
-    return np.stack([softmax.softmax_with_temperature(z, t) for t in ts])
-
-
-def naive_rows(z, ts):
-    s = z[None, :] / ts[:, None]
-    s = s - s.max(axis=1, keepdims=True)
-    e = np.exp(s)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (good_rows, None),
-        (naive_rows, "T = 0 row"),
-        (lambda z, ts: naive_rows(z, ts).T, "expected shape"),
-        (lambda z, ts: good_rows(z, ts) * np.array([1, 1, 1.1, 1, 1])[:, None], "rows at T = \\[1.0\\]"),
-        (stub, "not written yet"),
-    ],
-)
-def test_tempered_rows_checker(fn, hint, capsys):
-    if hint is None:
-        check.tempered_rows(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.tempered_rows(fn)
-
-
-# --- lesson 5 ----------------------------------------------------------------------------------
-
-from helpers import metrics  # noqa: E402
-
-
-def _bootstrap_rho(x, y, n_boot=1000, seed=0, corr="spearman", pairs="together", percentiles=(2.5, 97.5)):
-    """A bootstrap interval of a correlation, right (the defaults) or with one of the usual mistakes."""
+def _bootstrap_rho(x, y, n_boot=1000, seed=0):
     from scipy import stats
 
     rng = np.random.default_rng(seed)
-    n = len(x)
     boots = []
     for _ in range(n_boot):
-        i = rng.integers(0, n, n)
-        j = {"together": i, "apart": rng.integers(0, n, n), "only y": np.arange(n)}[pairs]
-        xs, ys = x[j] if pairs == "only y" else x[i], y[i] if pairs == "only y" else y[j]
-        boots.append(stats.spearmanr(xs, ys).statistic if corr == "spearman" else np.corrcoef(xs, ys)[0, 1])
-    return tuple(np.percentile(boots, percentiles))
+        i = rng.integers(0, len(x), len(x))
+        boots.append(stats.spearmanr(x[i], y[i]).statistic)
+    return tuple(np.percentile(boots, [2.5, 97.5]))
 
 
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (_bootstrap_rho, None),
-        (lambda x, y: metrics.spearman_with_ci(x, y)[1:], None),
-        (lambda x, y: _bootstrap_rho(x, y, corr="pearson"), "Pearson's r"),
-        (lambda x, y: _bootstrap_rho(x, y, pairs="apart"), "the pairs were broken"),
-        (lambda x, y: _bootstrap_rho(x, y, pairs="only y"), "the pairs were broken"),
-        (lambda x, y: metrics.spearman_with_ci(x, y), "three numbers"),
-        (lambda x, y: _bootstrap_rho(x, y, percentiles=(25, 75)), "much narrower"),
-        (lambda x, y: _bootstrap_rho(x, y, percentiles=(0, 100))[::-1], "low > high"),
-        (lambda x, y: 0.5, "two numbers"),
-        (stub, "not written yet"),
-    ],
-)
-def test_spearman_interval_checker(fn, hint, capsys):
-    if hint is None:
-        check.spearman_interval(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.spearman_interval(fn)
-
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (lambda text, vocab: np.mean([w not in vocab for w in metrics.words(text)]), None),
-        (lambda text, vocab: np.mean([w not in vocab for w in re.findall(r"[A-Za-z']+", text)]), "lower-case the text first"),
-        (lambda text, vocab: np.mean([w not in vocab for w in text.lower().split()]), "punctuation attached"),
-        (lambda text, vocab: np.mean([w not in vocab for w in text.split()]), "capitals and punctuation both"),
-        (lambda text, vocab: sum(w not in vocab for w in metrics.words(text)), "number of invented words"),
-        (lambda text, vocab: np.mean([w in vocab for w in metrics.words(text)]), "expected 0.1111"),
-        (stub, "not written yet"),
-    ],
-)
-def test_invented_word_rate_checker(fn, hint, capsys):
-    if hint is None:
-        check.invented_word_rate(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.invented_word_rate(fn)
-
-
-def good_crossing(ts, values, threshold):
+def _crossing(ts, values, threshold):
     above = np.flatnonzero(values >= threshold)
     if above.size == 0:
         return None
@@ -385,175 +190,9 @@ def good_crossing(ts, values, threshold):
     return float(ts[k - 1] + (ts[k] - ts[k - 1]) * (threshold - values[k - 1]) / (values[k] - values[k - 1]))
 
 
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (good_crossing, None),
-        (metrics.first_crossing, None),
-        (lambda ts, v, th: float(ts[np.argmax(v >= th)]) if np.any(v >= th) else None, "interpolate"),
-        (lambda ts, v, th: good_crossing(ts, v, th) if np.any(v >= th) else float(ts[-1]), "return None"),
-        (stub, "not written yet"),
-    ],
-)
-def test_crossing_temperature_checker(fn, hint, capsys):
-    if hint is None:
-        check.crossing_temperature(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.crossing_temperature(fn)
-
-
-# Lesson 5b: how long a sample must be ---------------------------------------------------------
-
 def _characters_needed(se, n, target):
     return n * (se / target) ** 2
 
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (_characters_needed, None),
-        (lambda se, n, target: int(np.ceil(_characters_needed(se, n, target))), None),  # rounded up: fine
-        (lambda se, n, target: n * se / target, "like 1/N. It shrinks like 1/sqrt"),  # the usual mistake
-        (lambda se, n, target: n * (target / se) ** 2, "upside down"),
-        (lambda se, n, target: n * target / se, "upside down"),
-        (lambda se, n, target: n * np.sqrt(se / target), "square root of the ratio"),
-        (lambda se, n, target: _characters_needed(se, n, target) - n, "how many characters to ADD"),
-        (lambda se, n, target: (se / target) ** 2, "multiply the measured length"),
-        (lambda se, n, target: n * (se / target) ** 3, "expected about"),
-        (lambda se, n, target: "a lot", "one number"),
-        (stub, "not written yet"),
-    ],
-)
-def test_characters_needed_checker(fn, hint, capsys):
-    if hint is None:
-        check.characters_needed(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.characters_needed(fn)
-
-
-def test_characters_needed_agrees_with_the_standard_error_of_longer_samples():
-    """The checker's answer is what metrics.temperature_standard_error gives: k copies of a sample's
-    logits have k times the Fisher information, so the error falls by sqrt(k)."""
-    z = np.random.default_rng(4).normal(0, 2, (100, 9))
-    se_100 = metrics.temperature_standard_error(z, 0.9)
-    se_900 = metrics.temperature_standard_error(np.tile(z, (9, 1)), 0.9)
-    assert _characters_needed(se_100, 100, se_900) == pytest.approx(900)
-
-
-# --- lesson 6 ----------------------------------------------------------------------------------
-
-
-def _nucleus(z, p, t=1.0):
-    probs = softmax.softmax_with_temperature(z, t)
-    order = np.argsort(-z, kind="stable")
-    before = np.cumsum(probs[order]) - probs[order]
-    keep = np.zeros(z.size, bool)
-    keep[order[before < p]] = True
-    return keep
-
-
-def _stops_early(z, p):
-    probs = softmax.softmax_with_temperature(z)
-    order = np.argsort(-z, kind="stable")
-    keep = np.zeros(z.size, bool)
-    keep[order[: max(1, int((np.cumsum(probs[order]) <= p).sum()))]] = True
-    return np.where(keep, z, -np.inf)
-
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (sampling.top_p, None),
-        (lambda z, p: np.where(_nucleus(z, p), z, -np.inf), None),
-        (_stops_early, "reaches"),
-        (lambda z, p: np.where(np.arange(z.size) < (np.cumsum(softmax.softmax_with_temperature(z)) - softmax.softmax_with_temperature(z) < p).sum(), z, -np.inf), "index order"),
-        (lambda z, p: np.where(softmax.softmax_with_temperature(z) >= p, z, -np.inf), "own probability"),
-        (lambda z, p: softmax.softmax_with_temperature(np.where(_nucleus(z, p), z, -np.inf)), "returned probabilities"),
-        (lambda z, p: np.where(_nucleus(z, p), z, np.nan), "NaN"),
-        (lambda z, p: np.where(_nucleus(z, p), z - z.max(), -np.inf), "changed the logits"),
-        (stub, "not written yet"),
-    ],
-)
-def test_top_p_filter_checker(fn, hint, capsys):
-    if hint is None:
-        check.top_p_filter(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.top_p_filter(fn)
-
-
-def _min_p_kept(z, m):
-    probs = softmax.softmax_with_temperature(z)
-    return probs, probs >= m * probs.max()
-
-
-def _min_p_not_renormalised(z, m):
-    probs, keep = _min_p_kept(z, m)
-    return np.where(keep, probs, 0.0)
-
-
-def _min_p_renormalised(keep_fn):
-    def fn(z, m):
-        probs = softmax.softmax_with_temperature(z)
-        kept = np.where(keep_fn(z, m, probs), probs, 0.0)
-        return kept / kept.sum()
-    return fn
-
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (lambda z, m: sampling.truncated_softmax(z, 1.0, min_p=m), None),
-        (lambda z, m: _min_p_not_renormalised(z, m) / _min_p_not_renormalised(z, m).sum(), None),
-        (lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m)), None),
-        (_min_p_not_renormalised, "did not renormalise"),
-        (_min_p_renormalised(lambda z, m, p: p >= m), "absolute threshold"),
-        (_min_p_renormalised(lambda z, m, p: z >= m * z.max()), "compared the \\*logits\\*"),
-        (lambda z, m: softmax.softmax_with_temperature(np.where(_min_p_kept(z, m)[1], z, 0.0)), "set the cut logits to 0"),
-        (sampling.min_p, "returned logits"),
-        (lambda z, m: _min_p_not_renormalised(z, m) / _min_p_not_renormalised(z, m).max(), "add up to"),
-        (lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m), 2.0), "changed their odds"),
-        (_min_p_renormalised(lambda z, m, p: p > m * p.max() + 0.1), "expected to keep tokens"),
-        (lambda z, m: np.full(z.shape, np.nan), "NaN"),
-        (lambda z, m: _min_p_not_renormalised(z, m)[:-1], "shape"),
-        (stub, "not written yet"),
-    ],
-)
-def test_min_p_distribution_checker(fn, hint, capsys):
-    if hint is None:
-        check.min_p_distribution(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.min_p_distribution(fn)
-
-
-@pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (lambda z, t, p, last: int(sampling.truncation_mask(z, t, top_p=p, temperature_last=last).sum()), None),
-        (lambda z, t, p, last: int(_nucleus(z, p, 1.0 if last else t).sum()), None),
-        (lambda z, t, p, last: int(_nucleus(z, p).sum()), "size at T = 1"),
-        (lambda z, t, p, last: int(_nucleus(z, p, t).sum()), "swapped"),
-        (lambda z, t, p, last: int(_nucleus(z * t if not last else z, p).sum()), "do not multiply"),
-        (stub, "not written yet"),
-    ],
-)
-def test_nucleus_size_checker(fn, hint, capsys):
-    if hint is None:
-        check.nucleus_size(fn)
-        assert "Correct" in capsys.readouterr().out
-    else:
-        with pytest.raises(check.ExerciseFailed, match=hint):
-            check.nucleus_size(fn)
-
-
-# Lesson 5b's capstone: the temperature detective ----------------------------------------------
 
 def _mle_by_grid(logits, chosen):
     grid = np.geomspace(0.05, 10, 600)  # steps of 0.9 %: the maximum to within 0.5 %
@@ -568,44 +207,165 @@ def _mle_by_grid(logits, chosen):
     return float(best)
 
 
-def test_detective_case_is_fixed_by_the_seed_and_hides_its_temperature():
-    a, b, c = check.detective_case(3), check.detective_case(3), check.detective_case(4)
-    assert a.text == b.text and a.text != c.text and len(a.text) == 400
-    assert a.logits.shape == (400, 65) and a.chosen.shape == (400,)
-    assert "T =" not in repr(a) and "1.4" not in repr(a)
-    hidden = [check._hidden_temperature(s) for s in range(40)]
-    assert len(set(hidden)) > 20 and all(0.4 <= t <= 1.6 for t in hidden), "each student a different T"
-    for bad in (-1, 2.5, "7", True):
-        with pytest.raises(ValueError, match="seed"):
-            check.detective_case(bad)
+def _nucleus(z, p, t=1.0):
+    probs = _p(z, t)
+    order = np.argsort(-z, kind="stable")
+    before = np.cumsum(probs[order]) - probs[order]
+    keep = np.zeros(z.size, bool)
+    keep[order[before < p]] = True
+    return keep
 
 
-def test_temperature_detective_accepts_the_maximum_likelihood_estimate(capsys):
-    check.temperature_detective(_mle_by_grid, 3)
-    out = capsys.readouterr().out
-    assert "Correct" in out and f"T = {check._hidden_temperature(3):g}" in out
+def _min_p_kept(z, m):
+    probs = _p(z, 1.0)
+    return np.where(probs >= m * probs.max(), probs, 0.0)
+
+
+RIGHT = {
+    "softmax_with_temperature": [lambda z, t: softmax.softmax_with_temperature(z, t)],
+    "gains_when_heated": [
+        lambda z, t: _p(z, t * 1.001) > _p(z, t),
+        lambda z, t: _p(z, t * 1.05) > _p(z, t),
+        lambda z, t: _p(z, t + 1e-6) > _p(z, t),
+        lambda z, t: (lambda p: p < 1 / softmax.perplexity(p))(_p(z, t)),  # the exact rule
+    ],
+    "temperature_for_perplexity": [_bisection],
+    "chi_square_statistic": [
+        lambda c, p: float(np.sum((c - c.sum() * p) ** 2 / (c.sum() * p))),
+        lambda c, p: float(__import__("scipy").stats.chisquare(c, np.sum(c) * p).statistic),
+    ],
+    "sample_steps": [_sample_steps, _sample_steps_vectorised],
+    "first_change_temperature": [
+        lambda z, g, grid: next((float(t) for t in grid if sampling.sample_gumbel_max(z, t, g) != np.argmax(z)), None),
+    ],
+    "rnn_step": [_rnn_step],
+    "wrong_gradients": [_wrong_gradients],
+    "text_perplexity": [_text_perplexity],
+    "lstm_step": [_lstm_step],
+    "temper_probabilities": [lambda p, t: softmax.softmax_with_temperature(np.log(p), t)],
+    "tempered_rows": [lambda z, ts: np.stack([_p(z, t) for t in ts])],
+    "spearman_interval": [_bootstrap_rho, lambda x, y: metrics.spearman_with_ci(x, y)[1:]],
+    "crossing_temperature": [_crossing, metrics.first_crossing],
+    "invented_word_rate": [lambda text, vocab: np.mean([w not in vocab for w in metrics.words(text)])],
+    "characters_needed": [_characters_needed, lambda se, n, target: int(np.ceil(_characters_needed(se, n, target)))],
+    "temperature_detective": [_mle_by_grid],
+    "top_p_filter": [sampling.top_p, lambda z, p: np.where(_nucleus(z, p), z, -np.inf)],
+    "min_p_distribution": [
+        lambda z, m: _min_p_kept(z, m) / _min_p_kept(z, m).sum(),
+        lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m)),
+    ],
+    "nucleus_size": [lambda z, t, p, last: int(_nucleus(z, p, 1.0 if last else t).sum())],
+}
+
+
+def test_every_exercise_has_an_independent_right_answer():
+    assert set(RIGHT) == {exercise.name for _, exercise in EXERCISES}
 
 
 @pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (lambda z, c: 1 / _mle_by_grid(z, c), "beta = 1/T"),
-        (lambda z, c: 1.0, "exactly 1"),
-        (lambda z, c: 0.05, "maximise"),
-        (lambda z, c: 1.08 * _mle_by_grid(z, c), "finer grid"),
-        (lambda z, c: float("nan"), "positive number"),
-        (lambda z, c: "warm", "one number"),
-    ],
+    "exercise, answer",
+    [pytest.param(e, fn, id=f"{lesson}-{e.name}-{k}") for lesson, e in EXERCISES for k, fn in enumerate(RIGHT[e.name])],
 )
-def test_temperature_detective_rejects_typical_mistakes(fn, hint):
-    with pytest.raises(check.ExerciseFailed, match=hint):
-        check.temperature_detective(fn, 3)
+def test_right_answers_pass(exercise, answer, capsys):
+    run(exercise, answer)
+    assert capsys.readouterr().out.startswith("✅ Correct!")
+
+
+# --- a wrong answer no mistake explains gets the general message ------------------------------------
+
+UNEXPLAINED = {
+    "softmax_with_temperature": (lambda z, t: _p(z, t) * 0.9 + 0.1 / np.shape(z)[-1], "expected"),
+    "gains_when_heated": (lambda z, t: np.arange(len(z)) % 2 == 0, "Compare the probabilities at T and"),
+    "chi_square_statistic": (lambda c, p: 1.0, "The statistic is sum((O - E)**2 / E)"),
+    "sample_steps": (lambda zs, ts, seed: _sample_steps(zs, [1.0] * len(ts), seed), "expected"),
+    "first_change_temperature": (lambda z, g, grid: (lambda t: None if t is None else t + 0.05)(  # a step late
+        RIGHT["first_change_temperature"][0](z, g, grid)), "Use the *same* noise"),
+    "rnn_step": (lambda p, h_prev, x: (2 * _rnn_step(p, h_prev, x)[0], _rnn_step(p, h_prev, x)[1]), "your h differs"),
+    "wrong_gradients": (lambda grad_fn, *args: set() if grad_fn is tiny_rnn.loss_and_grads else {"Why"},
+                        "the wrong gradients are"),
+    "text_perplexity": (lambda params, ids: 1.0, "Feed ids[:-1] from a zero hidden state"),
+    "lstm_step": (lambda *args: tuple(2 * v for v in _lstm_step(*args)), "not yet. gates ="),
+    "temper_probabilities": (lambda p, t: np.full(len(p), 1 / len(p)), "expected"),
+    "tempered_rows": (lambda z, ts: np.stack([_p(z, t) for t in ts]) * np.array([1, 1, 1.1, 1, 1])[:, None],
+                      r"rows at T = [1.0] are wrong"),
+    "spearman_interval": (lambda x, y: (0.5, 1.0), "expected the interval (+1, +1)"),
+    "crossing_temperature": (lambda ts, v, th: 0.123 if np.any(v >= th) else None, "expected T ="),
+    "invented_word_rate": (lambda text, vocab: 0.25, "expected 0.1111 (2 of 18 words)"),
+    "characters_needed": (lambda se, n, target: n * (se / target) ** 3, "expected about"),
+    "temperature_detective": (lambda z, c: 0.05, "*maximise* it"),
+    "top_p_filter": (lambda z, p: np.where(np.arange(z.size) == np.argmin(z), -np.inf, z), "expected to keep tokens"),
+    "nucleus_size": (lambda z, t, p, last: 1, "expected"),
+}
+ALWAYS_EXPLAINED = {"temperature_for_perplexity", "min_p_distribution"}  # their last mistake catches every answer
+
+
+def test_every_exercise_can_show_its_general_message():
+    assert set(UNEXPLAINED) | ALWAYS_EXPLAINED == {exercise.name for _, exercise in EXERCISES}
+
+
+@pytest.mark.parametrize(
+    "exercise", [pytest.param(e, id=f"{lesson}-{e.name}") for lesson, e in EXERCISES if e.name in UNEXPLAINED]
+)
+def test_a_wrong_answer_no_mistake_explains_gets_the_general_message(exercise):
+    fn, text = UNEXPLAINED[exercise.name]
+    with pytest.raises(check.ExerciseFailed) as failed:
+        run(exercise, fn)
+    assert failed.value.mistake is None, f"caught as {failed.value.mistake!r}"
+    assert text in str(failed.value), str(failed.value)
+
+
+# --- checks particular to one exercise ------------------------------------------------------------------
+
+def test_softmax_t0_python_division_gets_the_zero_division_hint():
+    def python_division(z, t):
+        if t == 0:
+            raise ZeroDivisionError("float division by zero")
+        return softmax.softmax_with_temperature(z, t)
+
+    with pytest.raises(check.ExerciseFailed, match="ZeroDivisionError"):
+        check.softmax_with_temperature(python_division)
+
+
+def test_temperature_hint_says_which_way():
+    with pytest.raises(check.ExerciseFailed, match="too high: lower T"):
+        check.temperature_for_perplexity(lambda z, target: 100.0)
+    with pytest.raises(check.ExerciseFailed, match="too low: raise T"):
+        check.temperature_for_perplexity(lambda z, target: 0.01)
+
+
+def test_the_checker_finds_the_planted_bug_with_the_gradient_check():
+    """wrong_gradients' reference (the gradient check, one parameter at a time) names exactly the
+    parameters the planted bug gets wrong, and nothing for the correct backward pass."""
+    from helpers.exercises.lesson3 import small_rnn_case, wrong_gradients_reference
+    from helpers.planted_bug import WRONG_GRADIENTS, buggy_loss_and_grads
+
+    assert wrong_gradients_reference(buggy_loss_and_grads, *small_rnn_case()) == WRONG_GRADIENTS
+    assert wrong_gradients_reference(tiny_rnn.loss_and_grads, *small_rnn_case()) == set()
+
+
+def test_characters_needed_agrees_with_the_standard_error_of_longer_samples():
+    """The checker's answer is what metrics.temperature_standard_error gives: k copies of a sample's
+    logits have k times the Fisher information, so the error falls by sqrt(k)."""
+    z = np.random.default_rng(4).normal(0, 2, (100, 9))
+    se_100 = metrics.temperature_standard_error(z, 0.9)
+    se_900 = metrics.temperature_standard_error(np.tile(z, (9, 1)), 0.9)
+    assert _characters_needed(se_100, 100, se_900) == pytest.approx(900)
+
+
+def test_temperature_detective_names_the_hidden_temperature_on_success(capsys):
+    from helpers.detective import _hidden_temperature
+
+    check.temperature_detective(_mle_by_grid, 3)
+    out = capsys.readouterr().out
+    assert "Correct" in out and f"T = {_hidden_temperature(3):g}" in out
 
 
 def test_temperature_detective_rejects_an_estimate_far_off_on_the_students_case():
     """Right on the known samples, far off on the student's own case: rejected."""
-    case = check.detective_case(5)
-    hidden = check._hidden_temperature(5)
+    from helpers.detective import _hidden_temperature, detective_case
+
+    case = detective_case(5)
+    hidden = _hidden_temperature(5)
 
     def right_elsewhere(z, c):
         return hidden + 1.0 if z.shape == case.logits.shape else _mle_by_grid(z, c)
@@ -613,6 +373,24 @@ def test_temperature_detective_rejects_an_estimate_far_off_on_the_students_case(
     with pytest.raises(check.ExerciseFailed, match="your case 5"):
         check.temperature_detective(right_elsewhere, 5)
 
+
+def test_a_function_that_edits_its_input_cannot_spoil_the_next_case(capsys):
+    def in_place(z, t):
+        answer = softmax.softmax_with_temperature(z, t)
+        z *= 0  # a student's side effect
+        return answer
+
+    check.softmax_with_temperature(in_place)
+    assert capsys.readouterr().out.startswith("✅ Correct!")
+
+
+def test_hints_quote_the_case():
+    with pytest.raises(check.ExerciseFailed) as failed:
+        check.chi_square_statistic(lambda c, p: float(np.sum((c / c.sum() - p) ** 2 / p)))
+    assert "n = 100 times too small" in str(failed.value) and "for counts [48, 30, 22]" in str(failed.value)
+
+
+# --- what a student sees in Jupyter -------------------------------------------------------------------------
 
 def test_a_failed_check_shows_the_hint_not_the_checkers_code():
     """In Jupyter a failed check prints its message alone: the checker's source stays hidden."""
@@ -624,7 +402,7 @@ def test_a_failed_check_shows_the_hint_not_the_checkers_code():
     with capture_output() as shown:
         shell.run_cell("check.chi_square_statistic(lambda c, p: float(np.sum((c - p) ** 2 / p)))")
     assert "ExerciseFailed" in shown.stdout and "compared the counts with the probabilities" in shown.stdout
-    assert "_fail(" not in shown.stdout and "Traceback" not in shown.stdout, shown.stdout
+    assert "Mistake(" not in shown.stdout and "Traceback" not in shown.stdout, shown.stdout
     with capture_output() as shown:  # the student's own bug still shows where it happened
         shell.run_cell("check.chi_square_statistic(lambda c, p: undefined_name)")
     assert "NameError" in shown.stdout and "Traceback" in shown.stdout

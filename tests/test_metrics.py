@@ -149,6 +149,21 @@ def test_temperature_scaling_recovers_the_temperature_that_made_the_data():
             metrics.nll_at_temperature(logits, targets, bad)
 
 
+@given(st.integers(0, 2**32 - 1), st.floats(0.05, 20.0))
+def test_nll_at_temperature_is_helpers_softmax_log_softmax(seed, t):
+    """No softmax of its own (issue 18): the same numbers as helpers.softmax.log_softmax, exactly."""
+    from helpers.softmax import log_softmax
+
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 3, (50, 7))
+    logits[rng.random(logits.shape) < 0.1] = -np.inf  # forbidden tokens stay allowed in the logits
+    logits[:, 0] = rng.normal(size=50)  # but every row keeps one
+    targets = rng.integers(0, 7, 50)
+    targets[np.isneginf(logits[np.arange(50), targets])] = 0
+    expected = -log_softmax(logits, t)[np.arange(50), targets].mean()
+    assert metrics.nll_at_temperature(logits, targets, t) == expected
+
+
 def _drawn_at(t: float, steps: int, vocab: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Random logits and targets drawn from softmax(logits / t) (Gumbel-max)."""
     rng = np.random.default_rng(seed)

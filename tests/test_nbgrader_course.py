@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from notebook_tools import comparable_outputs
-from conftest import NOTEBOOKS, executed_lesson, lesson_id
+from conftest import NOTEBOOKS, executed_lesson, lesson_id, timed
 from nbgrader import api as nbgrader_api  # the teacher extra, which `make test` installs
 
 from helpers.student_versions import student_version
@@ -115,13 +115,16 @@ def new_course(root: Path) -> Path:
     return root
 
 
-def nbgrader(course: Path, *args: str) -> str:
-    """Run ``nbgrader ARGS`` in the course directory; fail with its log if it fails."""
+def nbgrader(course: Path, *args: str, niceness: int = 0) -> str:
+    """Run ``nbgrader ARGS`` in the course directory (``niceness`` lower in priority than this
+    process, with the kernels it starts); fail with its log if it fails."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # it calls alembic
     env["JUPYTER_CONFIG_DIR"] = str(course / ".jupyter")  # no personal nbgrader settings
+    lower = (lambda: os.nice(niceness)) if niceness and hasattr(os, "nice") else None
     done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True,
+        preexec_fn=lower,
     )
     log = done.stdout + done.stderr
     assert done.returncode == 0 and "[ERROR]" not in log and "| ERROR]" not in log, log
@@ -157,14 +160,15 @@ def _assignment(lesson: Path) -> str:
     return "lesson" + lesson_id(lesson)
 
 
-def prepare(lesson: Path, root: Path) -> Path:
+def prepare(lesson: Path, root: Path, niceness: int = 0) -> Path:
     """Steps 1 to 3 for the blank and the mistake (they need no run of this session): a course,
     nbgrader's release, the two hand-ins, autograded. Returns the course directory."""
     course, assignment = new_course(root / lesson.stem), _assignment(lesson)
+    timed(f"nbgrader: {assignment}'s release, blank and mistake hand-ins, autograded")
     source = course / "source" / assignment / lesson.name
     source.parent.mkdir(parents=True)
     shutil.copy(lesson, source)
-    nbgrader(course, "generate_assignment", assignment, "--force")
+    nbgrader(course, "generate_assignment", assignment, "--force", niceness=niceness)
     release = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
     hand_ins = {
         "blank": _skipping_training(release),
@@ -174,7 +178,8 @@ def prepare(lesson: Path, root: Path) -> Path:
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / lesson.name)
-    nbgrader(course, "autograde", assignment)
+    nbgrader(course, "autograde", assignment, niceness=niceness)
+    timed(f"nbgrader: {assignment}'s release, blank and mistake hand-ins, autograded")
     return course
 
 
@@ -182,16 +187,21 @@ _PREPARED: dict[Path, Future] = {}
 PREPARATION_ORDER = ["04", "03", "06", "05", "05b", "02", "01"]  # longest first (lesson numbers)
 
 
-def start_preparations(root: Path) -> None:
+def _longest_first(lessons: list[Path]) -> list[Path]:
+    return sorted(lessons, key=lambda p: PREPARATION_ORDER.index(lesson_id(p)))
+
+
+def start_preparations(root: Path, niceness: int = 0) -> None:
     """Prepare every lesson's course in the background, two at a time, from the start of the session
-    (tests/conftest.py calls this): the tests below then wait only for what is not done."""
+    (tests/conftest.py calls this, at a lower priority): the tests below then wait only for what is
+    not done. They run in the same order, so that each one's preparation is the first to be ready."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbgrader")  # two at a time, longest first
-    for lesson in sorted(NOTEBOOKS, key=lambda p: PREPARATION_ORDER.index(lesson_id(p))):
-        _PREPARED[lesson] = pool.submit(prepare, lesson, root)
+    for lesson in _longest_first(NOTEBOOKS):
+        _PREPARED[lesson] = pool.submit(prepare, lesson, root, niceness)
     pool.shutdown(wait=False)
 
 
-@pytest.mark.parametrize("lesson", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("lesson", _longest_first(NOTEBOOKS), ids=[p.stem for p in _longest_first(NOTEBOOKS)])
 def test_nbgrader_round_trip(lesson: Path, tmp_path: Path):
     name, mistake, assignment = lesson.stem, MISTAKES[lesson.stem], _assignment(lesson)
     course = _PREPARED[lesson].result() if lesson in _PREPARED else prepare(lesson, tmp_path)

@@ -323,7 +323,9 @@ def test_lesson_figures_fit_a_projector_and_use_no_small_text(path):
 
 
 def test_helpers_set_no_small_text():
-    for module in (plots, widgets):
+    from helpers import dashboard_logic
+
+    for module in (plots, widgets, dashboard_logic):
         assert not _small_fonts(Path(module.__file__).read_text()), module.__name__
     assert _small_fonts('ax.tick_params(labelsize=8); ax.legend(fontsize="small"); t.set_fontsize(9)') == [
         "labelsize=8", 'fontsize="small"', "set_fontsize(9)"
@@ -355,3 +357,44 @@ def test_widget_figures_have_projector_sized_text():
             assert len(texts) >= 5, f"{name}: no labels?"
             small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() < plots.PROJECTOR_FONT_PT - 1}
             assert not small, f"{name}: text smaller than {plots.PROJECTOR_FONT_PT - 1} pt: {small}"
+
+
+# The dashboards' charts drawn in the browser (helpers/frontend) keep both rules ---------------------
+
+_FRONTEND = Path(widgets.__file__).resolve().parent / "frontend"
+
+
+def test_browser_charts_take_the_lessons_colours_and_projector_text_sizes():
+    """Their colours and font size come from plots.py (no colour or size of their own in the JS), every
+    text is the lessons' 12 pt or one point smaller (ticks, legend), and the CSS sets nothing smaller."""
+    from helpers import frontend
+
+    assert frontend.COLORS == {"tempered": plots.TEMPERED_COLOR, "model": plots.MODEL_COLOR,
+                               "cut": plots.CUT_COLOR, "cut_edge": plots.CUT_EDGE_COLOR}
+    for chart in (frontend.TemperatureChart([0.0, 1.0], ["0 (greedy)", "1"]),
+                  frontend.TruncationChart([1.0], ["1"], stops={})):
+        assert chart.colors == frontend.COLORS and chart.font_pt == plots.PROJECTOR_FONT_PT >= 12
+    assert frontend.ShadedText().rgb == "217, 72, 15" and plots.TEMPERED_COLOR == "#d9480f"
+    js = (_FRONTEND / "charts.js").read_text()
+    assert not re.findall(r"#[0-9a-fA-F]{3,6}\b", js), "colours come from helpers.plots (the colors trait)"
+    sizes = re.findall(r"font-size\"?[:,]\s*`\$\{pt( [-+] \d+)?\}pt`", js)
+    assert len(sizes) >= 6 and all(int(s.replace(" ", "") or 0) >= -1 for s in sizes), sizes
+    assert js.count("font-size") == len(sizes), "every text size is the lessons' size or one point less"
+    for css in _FRONTEND.glob("*.css"):
+        for size in re.findall(r"font-size:\s*([^;]+);", css.read_text()):
+            assert size.strip() in ("0.85em",), f"{css.name}: font-size {size}"  # the shaded text's key, as before
+    # the shade of the browser's text is the still's (plots.colored_text_html): 0.85 * clip(-log10 p / 2)
+    assert "0.85 * Math.min(1, Math.max(0, -Math.log10(Math.max(q, 1e-12)) / 2))" in (_FRONTEND / "shaded_text.js").read_text()
+
+
+def test_the_front_end_ships_with_the_package():
+    """An editable and a normal install both carry the JS and CSS (pyproject.toml's package data)."""
+    import tomllib
+
+    config = tomllib.loads((Path(widgets.__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    setuptools = config["tool"]["setuptools"]
+    assert "helpers.frontend" in setuptools["packages"]
+    patterns = setuptools["package-data"]["helpers.frontend"]
+    for path in _FRONTEND.iterdir():
+        if path.suffix in (".js", ".css"):
+            assert any(Path(path.name).match(p) for p in patterns), path.name

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import pytest
 
-from helpers import char_lstm, data, sampling
+from helpers import char_lstm, data, lstm_numpy, sampling, softmax
 
 README = char_lstm.DEFAULT_CHECKPOINT.parent / "README.md"
 
@@ -56,6 +56,25 @@ def test_fast_sampler_gives_the_reference_text(pretrained, temperature):
             text, probs = fast.sample(prompt, 200, temperature, seed=seed)
             assert text == ref_text
             np.testing.assert_allclose(probs, ref_probs, atol=1e-4)
+
+
+def test_the_numpy_sampler_is_built_from_plain_arrays(pretrained):
+    """helpers.lstm_numpy needs no torch: the weights come in as numpy arrays (issue 18)."""
+    model, vocab, _ = pretrained
+    assert char_lstm.FastSampler is lstm_numpy.FastSampler  # re-exported, the same class
+    arrays = model.numpy_weights()
+    assert all(type(a) is np.ndarray and a.dtype == np.float32 for a in arrays.values())
+    from_arrays = lstm_numpy.FastSampler.from_arrays(vocab, arrays)
+    a = from_arrays.continuation("ROMEO:\n", 100, 0.9, seed=2)
+    b = char_lstm.FastSampler(model).continuation("ROMEO:\n", 100, 0.9, seed=2)
+    assert a.text == b.text
+    np.testing.assert_array_equal(a.logits, b.logits)
+    # the sampler's probabilities are helpers.softmax's, exactly (no softmax of its own)
+    np.testing.assert_array_equal(a.probs, np.exp(softmax.log_softmax(a.logits)[np.arange(100), a.ids]))
+    arrays["head.bias"][:] = 0  # the arrays are copies: the model is untouched
+    assert model.head.bias.abs().sum() > 0
+    with pytest.raises(ValueError, match="do not fit"):
+        lstm_numpy.FastSampler.from_arrays(data.Vocabulary(("a", "b")), model.numpy_weights())
 
 
 def test_fast_sampler_rejects_bad_input(pretrained):

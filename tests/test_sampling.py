@@ -142,3 +142,34 @@ def test_common_random_numbers_start_greedy_and_change_rarely():
 def test_draw_counts_rejects_bad_n():
     with pytest.raises(ValueError, match="n must be"):
         sampling.draw_counts([1.0], -1, seed=0)
+
+
+# --- one place turns logits into choices (issue 18) ------------------------------------------
+
+rows_of_logits = hnp.arrays(
+    np.float64, st.tuples(st.integers(1, 5), st.integers(1, 6)),
+    elements=st.one_of(st.floats(-30, 30), st.just(-math.inf)),
+).filter(lambda z: np.isfinite(z).any(axis=1).all())  # every row keeps a token
+some_temperatures = st.one_of(st.just(0.0), st.just(math.inf), st.floats(0.01, 10.0))
+
+
+@given(rows_of_logits, st.lists(some_temperatures, min_size=5, max_size=5), st.integers(0, 2**32 - 1))
+def test_one_row_many_rows_and_one_temperature_per_row_choose_alike(z, ts, seed):
+    """sample_gumbel_max, gumbel_max_rows with one T, and with one T per row: the same choices,
+    T = 0 (greedy) and T = inf (uniform over the finite logits) included, -inf never chosen."""
+    noise = sampling.gumbel_noise(seed, z.shape)
+    ts = np.array(ts[: len(z)])
+    per_row = sampling.gumbel_max_rows(z, ts, noise)
+    for i, t in enumerate(ts):
+        one = sampling.sample_gumbel_max(z[i], t, noise[i])
+        assert one == per_row[i] == sampling.gumbel_max_rows(z, t, noise)[i]
+        assert np.isfinite(z[i, one])
+        if t == 0:
+            assert one == np.argmax(z[i])
+
+
+def test_uniform_rows_never_choose_a_forbidden_token_without_truncation():
+    z = np.array([[5.0, -np.inf, 0.0], [-np.inf, 1.0, 2.0]])
+    noise = np.array([[0.0, 100.0, 1.0], [100.0, 0.0, 1.0]])
+    assert sampling.gumbel_max_rows(z, math.inf, noise).tolist() == [2, 2]
+    assert sampling.gumbel_max_rows(z, np.array([math.inf, math.inf]), noise).tolist() == [2, 2]

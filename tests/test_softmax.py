@@ -203,3 +203,18 @@ def test_entropy_rejects_non_distributions(probs):
 def test_entropy_rejects_unknown_unit():
     with pytest.raises(ValueError, match="bits"):
         entropy([1.0], unit="dits")
+
+
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 7)), elements=st.one_of(finite, st.just(-math.inf))),
+    st.lists(temperatures, min_size=6, max_size=6),
+)
+def test_one_temperature_per_row_gives_each_row_its_own_softmax_exactly(z, ts):
+    """The per-row softmax that truncation uses (helpers.sampling) is this module's, bit for bit."""
+    from helpers.softmax import _softmax_checked
+
+    assume(np.isfinite(z).any(axis=1).all())
+    t = np.array(ts[: len(z)])[:, None]
+    rows = _softmax_checked(z, t)
+    for i in range(len(z)):
+        np.testing.assert_array_equal(rows[i], softmax_with_temperature(z[i], t[i, 0]))

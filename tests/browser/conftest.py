@@ -246,6 +246,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     rows = {k: {"n": len(v), "median_ms": round(statistics.median(v), 1), "max_ms": round(max(v), 1),
                 "all_ms": [round(x, 1) for x in v]} for k, v in LATENCIES.items()}
     (SHOTS / "latency.json").write_text(json.dumps(rows, indent=1) + "\n")
-    terminalreporter.section("browser latency: input event -> every output it changes (ms)")
+    terminalreporter.section("browser latency: input event -> every output it changes (ms); "
+                             "'bars': the chart drawn in the page, 'text': the outputs that wait for the kernel")
     for key, r in rows.items():
-        terminalreporter.write_line(f"{key:<52} n={r['n']:>3}  median {r['median_ms']:>6.0f}  max {r['max_ms']:>6.0f}")
+        terminalreporter.write_line(f"{key:<64} n={r['n']:>3}  median {r['median_ms']:>6.0f}  max {r['max_ms']:>6.0f}")

@@ -2,21 +2,30 @@
 
 A widget under test is found in the page as the outermost ``.widget-vbox`` of a cell's output (or a
 Voilà page). Its leaves, in document order, are read generically: sliders (their readout), text
-areas, number boxes, dropdowns, toggle buttons, HTML lines and images.
+areas, number boxes, dropdowns, toggle buttons, HTML lines and images, and the dashboards' views
+drawn in the browser (:mod:`helpers.frontend`): a chart and a shaded text, each of which writes what
+it drew to its ``data-state`` attribute (JSON).
 
 The *oracle* is the same widget built in this test process from the same arguments. Each move is
 made with a real gesture in the browser (arrow keys on a slider handle, typing into a box, picking
 from a dropdown, clicking a toggle) and applied to the oracle as a plain value change; then the
-browser must show exactly what the oracle computed: every control's value, every HTML line's text
-and every image's pixels. The oracle also says which outputs the move changes, which is what the
-latency measurement waits for: from the input event to the last of those outputs updated in the
-page, timed by a MutationObserver in the page.
+browser must show exactly what the oracle computed: every control's value, every HTML line's text,
+every image's pixels, every chart's data (labels and kept sets exactly, probabilities to 1e-9: the
+chart computes them in the page) and every shaded text's characters and probabilities. A chart's
+drawing is read back too: the bars' heights, measured in a screenshot of the chart, must be the
+data's, as they are in matplotlib's picture of the same state (the reference picture).
+
+The oracle also says which outputs the move changes, which is what the latency measurement waits
+for: from the input event to each of those outputs updated in the page, timed by a
+MutationObserver in the page. For a move that redraws a chart, the chart's time ("bars") and the
+last other output's time ("text": what waits for the kernel) are filed separately.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -27,7 +36,7 @@ import numpy as np
 from PIL import Image
 
 LEAVES = (".widget-slider, .widget-textarea, .widget-text, .widget-dropdown, .widget-toggle-buttons, "
-          ".widget-html, img.widget-image, .widget-hprogress")
+          ".widget-html, img.widget-image, .widget-hprogress, .lesson-chart, .lesson-shaded-text")
 
 # Installed once per widget root: reads its leaves, and times input → the outputs a move changes.
 _INSTRUMENT = """
@@ -36,6 +45,8 @@ _INSTRUMENT = """
   const leaves = () => [...root.querySelectorAll(LEAVES)];
   const kind = (el) => {
     const c = el.classList;
+    if (c.contains('lesson-chart')) return 'chart';
+    if (c.contains('lesson-shaded-text')) return 'shaded';
     if (c.contains('widget-slider')) return 'slider';
     if (c.contains('widget-textarea')) return 'textarea';
     if (c.contains('widget-text')) return 'text';
@@ -55,19 +66,29 @@ _INSTRUMENT = """
       case 'html': return el.querySelector('.widget-html-content').textContent;
       case 'image': return el.src;
       case 'progress': return el.querySelector('.progress-bar')?.style.width ?? '';
+      case 'chart': return el.dataset.state ?? '';
+      case 'shaded': {
+        const body = el.querySelector('.lesson-shaded-body');
+        return JSON.stringify({ ...JSON.parse(el.dataset.state ?? '{}'), shown: body ? body.textContent : '' });
+      }
     }
   };
-  const signature = (el) => kind(el) === 'html' ? el.querySelector('.widget-html-content').innerHTML : read(el);
-  const L = root.__lat = { armed: false, t0: null, done: null, want: [], snap: [] };
+  const signature = (el) => {
+    const k = kind(el);
+    if (k === 'html') return el.querySelector('.widget-html-content').innerHTML;
+    return k === 'chart' || k === 'shaded' ? (el.dataset.state ?? '') : read(el);
+  };
+  const L = root.__lat = { armed: false, t0: null, done: null, want: [], snap: [], at: {} };
   root.__read = () => leaves().map((el) => ({ kind: kind(el), value: read(el) }));
   root.__arm = (want) => {
     const els = leaves();
-    Object.assign(L, { armed: true, t0: null, done: null, want, snap: want.map((i) => signature(els[i])) });
+    Object.assign(L, { armed: true, t0: null, done: null, want, snap: want.map((i) => signature(els[i])), at: {} });
   };
   const check = () => {
     if (L.t0 === null || L.done !== null) return;
-    const els = leaves();
-    if (L.want.every((i, k) => signature(els[i]) !== L.snap[k])) L.done = performance.now();
+    const els = leaves(), now = performance.now();
+    L.want.forEach((i, k) => { if (!(i in L.at) && signature(els[i]) !== L.snap[k]) L.at[i] = now; });
+    if (L.want.every((i) => i in L.at)) L.done = now;
   };
   new MutationObserver(check).observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
   for (const type of ['keydown', 'change', 'click']) {
@@ -107,6 +128,12 @@ _TEXT_OF_HTML = "(html) => { const d = document.createElement('div'); d.innerHTM
 
 
 def _kind(widget: w.Widget) -> str | None:
+    from helpers import frontend
+
+    if isinstance(widget, frontend._Chart):
+        return "chart"
+    if isinstance(widget, frontend.ShadedText):
+        return "shaded"
     if isinstance(widget, (w.SelectionSlider, w.IntSlider, w.FloatSlider)):
         return "slider"
     if isinstance(widget, w.Textarea):
@@ -134,8 +161,13 @@ def leaves_of(root: w.Widget) -> list[w.Widget]:
 
 
 def shown_value(widget: w.Widget) -> str | bytes:
-    """What the browser shows for a leaf: a slider's readout, a box's text, an HTML string, PNG bytes."""
+    """What the browser shows for a leaf: a slider's readout, a box's text, an HTML string, PNG bytes,
+    a chart's data (Python's answer for the controls it follows), a shaded text's characters."""
     kind = _kind(widget)
+    if kind == "chart":
+        return widget.state()
+    if kind == "shaded":
+        return {**widget.state(), "shown": widget.content["text"].replace("\n", "⏎")}
     if isinstance(widget, (w.SelectionSlider, w.Dropdown, w.ToggleButtons)):
         return widget._options_labels[widget.index]  # (``.label`` stays "" when built with value=0)
     if kind in ("textarea", "text", "slider"):
@@ -157,6 +189,85 @@ def oracle(source: str, **namespace) -> object:
 
 def png_pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+
+
+def chart_differences(got: dict, want: dict, where: str) -> list[str]:
+    """How the chart data the page drew differs from Python's: labels, kept sets and the title must
+    be equal, numbers equal to 1e-9 (the page computes them with the same formulas)."""
+    if got.keys() != want.keys():
+        return [f"{where}: the page drew {sorted(got)}, Python computed {sorted(want)}"]
+    problems = []
+    for key, value in want.items():
+        shown = got[key]
+        if isinstance(value, list) and value and isinstance(value[0], float):
+            close = len(shown) == len(value) and np.allclose(shown, value, rtol=0, atol=1e-9)
+        elif isinstance(value, float):
+            close = abs(shown - value) <= 1e-9
+        else:
+            close = shown == value
+        if not close:
+            problems.append(f"{where}: {key}: page {str(shown)[:160]} != Python {str(value)[:160]}")
+    return problems
+
+
+_TEMPERED = "tempered"
+
+
+def _rgb(hex_color: str) -> np.ndarray:
+    return np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def _bar_tops(rgb: np.ndarray, xs: list[float], y0: float, y1: float, match) -> list[float]:
+    """The height (in probability) of the bar drawn at each column ``x`` of ``rgb``: the topmost
+    pixel that ``match`` accepts, scanning down from probability 1.02 (below the legend) to 0."""
+    heights = []
+    top = int(round(y0 - 1.02 * (y0 - y1)))
+    for x in xs:
+        column = rgb[top : int(round(y0)), int(round(x))]
+        hits = np.flatnonzero(match(column))
+        heights.append(0.0 if hits.size == 0 else (y0 - (top + hits[0])) / (y0 - y1))
+    return heights
+
+
+def bars_in_picture(rgb: np.ndarray, state: dict, xs: list[float], unit: float, y0: float, y1: float) -> dict:
+    """The bars' heights read off a picture of a chart (the page's or matplotlib's): ``drawn`` for the
+    chosen-T or kept bars (orange), ``behind`` for the faint T = 1 bars or the hatched cut ones."""
+    from helpers import plots
+
+    def near(color: str, tolerance: int):
+        return lambda px: np.abs(px[..., :3].astype(int) - _rgb(color)).max(axis=-1) <= tolerance
+
+    faint = 255 - 0.45 * (255 - _rgb(plots.MODEL_COLOR))  # the T = 1 bars: alpha 0.45 on white
+
+    def greyish(px):  # the hatched cut bars: their fill, their lines and what lies between
+        c = px[..., :3].astype(int)
+        return (np.ptp(c, axis=-1) <= 30) & (c.max(axis=-1) <= 225) & (c.min(axis=-1) >= 110)
+
+    drawn = _bar_tops(rgb, xs, y0, y1, near(plots.TEMPERED_COLOR, 40))
+    if "reference" in state:  # the faint bars are wider: read them beside the orange one
+        behind = _bar_tops(rgb, [x + 0.32 * unit for x in xs], y0, y1,
+                           lambda px: np.abs(px[..., :3].astype(int) - faint).max(axis=-1) <= 14)
+    else:
+        behind = _bar_tops(rgb, [x + 0.2 * unit for x in xs], y0, y1, greyish)  # off the vertical grid line
+    return {"drawn": drawn, "behind": behind}
+
+
+def expected_bars(state: dict) -> dict:
+    """What :func:`bars_in_picture` should read for a chart's data."""
+    if "reference" in state:
+        return {"drawn": state["probs"], "behind": state["reference"]}
+    return {"drawn": [f if k else 0.0 for f, k in zip(state["final"], state["kept"])],
+            "behind": [0.0 if k else u for u, k in zip(state["untruncated"], state["kept"])]}
+
+
+def bar_differences(read: dict, want: dict, where: str, pixels: float, tolerance_px: float = 3.0) -> list[str]:
+    """Bars whose height in a picture is more than ``tolerance_px`` pixels off the data."""
+    problems = []
+    for part in ("drawn", "behind"):
+        for i, (got, value) in enumerate(zip(read[part], want[part])):
+            if abs(got - value) * pixels > tolerance_px:
+                problems.append(f"{where}: {part} bar {i}: {got:.3f} in the picture, {value:.3f} in the data")
+    return problems
 
 
 @dataclass
@@ -217,6 +328,42 @@ class WidgetUnderTest:
         for n in range(self.kinds.count("image")):
             ink = self.ink(n)
             assert ink >= min_ink, f"{self.title}: image {n} is blank or missing (non-background share {ink:.4f})"
+        for n in range(self.kinds.count("chart")):
+            self.check_chart_drawing(n, min_ink)
+
+    def check_chart_drawing(self, n: int = 0, min_ink: float = 0.01) -> None:
+        """The ``n``-th chart as the browser drew it: not blank, projector-sized text, and bars as tall
+        as its data says, as they are in matplotlib's picture of the same state (with an oracle)."""
+        from helpers import plots
+
+        chart = self.root.locator(".lesson-chart").nth(n)
+        plot = json.loads(chart.get_attribute("data-plot"))
+        state = json.loads(chart.get_attribute("data-state"))
+        box, svg = chart.bounding_box(), chart.locator("svg").bounding_box()
+        scale = svg["width"] / plot["width"]
+        smallest = chart.evaluate("(el) => Math.min(...[...el.querySelectorAll('text')].filter((t) => t.textContent.trim())"
+                                  ".map((t) => parseFloat(getComputedStyle(t).fontSize)))")
+        least = (plots.PROJECTOR_FONT_PT - 1) * 4 / 3  # 11 pt in CSS pixels: ticks and legend; the rest 12 pt
+        assert smallest * scale >= least - 0.05, f"{self.title}: chart text drawn at {smallest * scale:.1f} px < {least:.1f} px"
+        rgb = png_pixels(chart.screenshot())[..., :3]
+        ink = float((np.abs(rgb.astype(int) - 255).sum(axis=-1) > 30).mean())
+        assert ink >= min_ink, f"{self.title}: chart {n} is blank (non-background share {ink:.4f})"
+        left, right = plot["left"], plot["right"]
+        span = plot["x_hi"] - plot["x_lo"]
+        xs = [svg["x"] - box["x"] + scale * (left + (i - plot["x_lo"]) / span * (right - left)) for i in range(len(state["labels"]))]
+        y0 = svg["y"] - box["y"] + scale * plot["bottom"]
+        y1 = svg["y"] - box["y"] + scale * (plot["bottom"] - (plot["bottom"] - plot["top"]) / plot["y_max"])
+        want = expected_bars(state)
+        read = bars_in_picture(rgb, state, xs, scale * (right - left) / span, y0, y1)
+        problems = bar_differences(read, want, f"{self.title}: the page's chart", y0 - y1)
+        if self.oracle is not None:
+            leaf = [x for x in leaves_of(self.oracle) if _kind(x) == "chart"][n]
+            ref = leaf.reference_picture()
+            ref_rgb = png_pixels(ref["png"])[..., :3]
+            unit = ref["x"][1] - ref["x"][0] if len(ref["x"]) > 1 else 1.0
+            ref_read = bars_in_picture(ref_rgb, state, ref["x"], unit, ref["y0"], ref["y1"])
+            problems += bar_differences(ref_read, want, f"{self.title}: matplotlib's reference picture", ref["y0"] - ref["y1"])
+        assert not problems, "\n".join(problems)
 
     def mismatches(self) -> list[str]:
         """How the page differs from the oracle (empty when it shows exactly what Python computed)."""
@@ -227,6 +374,11 @@ class WidgetUnderTest:
                 if png_pixels(self.image_bytes(image_no)).tobytes() != png_pixels(want).tobytes():
                     problems.append(f"leaf {i} (image {image_no}): pixels differ from Python's figure")
                 image_no += 1
+            elif got["kind"] == "chart":
+                problems += chart_differences(json.loads(got["value"] or "{}"), want, f"leaf {i} (chart)")
+            elif got["kind"] == "shaded":
+                if json.loads(got["value"] or "{}") != want:
+                    problems.append(f"leaf {i} (shaded text): page {got['value'][:200]!r} != Python {str(want)[:200]!r}")
             elif got["kind"] == "html":
                 want_text = self.page.evaluate(_TEXT_OF_HTML, want)
                 if got["value"] != want_text:
@@ -291,7 +443,7 @@ class WidgetUnderTest:
             before = [shown_value(leaf) for leaf in leaves_of(self.oracle)]
             self._apply_to_oracle(move)
             after = [shown_value(leaf) for leaf in leaves_of(self.oracle)]
-            outputs = [i for i, k in enumerate(self.kinds) if k in ("html", "image")]
+            outputs = [i for i, k in enumerate(self.kinds) if k in ("html", "image", "chart", "shaded")]
             self._want = [i for i in outputs if before[i] != after[i]]
         else:
             self._want = list(expect or [])
@@ -300,8 +452,17 @@ class WidgetUnderTest:
         if self._want:
             handle = self.root.evaluate_handle("(root) => root")
             self.page.wait_for_function("(root) => root.__lat.done !== null", arg=handle, timeout=30_000)
-            latency = self.root.evaluate("(root) => root.__lat.done - root.__lat.t0")
-            self.latencies.setdefault(f"{self.title} · {latency_key or move.name}", []).append(latency)
+            lat = self.root.evaluate("(root) => ({ t0: root.__lat.t0, done: root.__lat.done, at: root.__lat.at })")
+            latency = lat["done"] - lat["t0"]
+            key = f"{self.title} · {latency_key or move.name}"
+            charts = [i for i in self._want if self.kinds[i] == "chart"]
+            others = [i for i in self._want if self.kinds[i] != "chart"]
+            if charts:  # drawn in the page ("bars") and what waits for the kernel ("text"), apart
+                self.latencies.setdefault(f"{key} · bars", []).append(max(lat["at"][str(i)] for i in charts) - lat["t0"])
+                if others:
+                    self.latencies.setdefault(f"{key} · text", []).append(max(lat["at"][str(i)] for i in others) - lat["t0"])
+            else:
+                self.latencies.setdefault(key, []).append(latency)
         else:
             self.page.wait_for_timeout(500)  # nothing should change; give a wrong change time to show
         if self.oracle is not None:
