@@ -99,6 +99,8 @@ SIMULATION_TEST = "tests/test_other_processors.py::test_strict_nbval_on_an_avx2_
 SIMULATION: dict[str, object] = {}  # "process", "log" once started
 # The background work (this simulated machine, the nbgrader hand-ins) runs at a lower priority: the
 # session's own chain of stages is what the run waits for, and the background fills the idle time.
+# (On Linux with autogroup scheduling this reaches the pytest and nbgrader processes but not their
+# kernels: Jupyter starts each kernel in a session of its own, and sessions share the CPUs equally.)
 BACKGROUND_NICENESS = 8
 TIMELINE: dict[str, list[float]] = {}  # background job -> [start, end] in seconds since the session began
 
