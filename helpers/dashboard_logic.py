@@ -250,7 +250,17 @@ class DashboardLogic:
         raise NotImplementedError
 
     def still_chart(self) -> TemperatureBars | TruncationBars:
-        """The matplotlib chart for the current prompt, drawn at the current knobs (the still picture)."""
+        """The matplotlib chart for the current prompt (made once per prompt), drawn at the current
+        knobs (the still picture)."""
+        if self._still is None:
+            self._still = self._new_still_chart()
+        self._png = self._render_still_chart(self._still)
+        return self._still
+
+    def _new_still_chart(self) -> TemperatureBars | TruncationBars:
+        raise NotImplementedError
+
+    def _render_still_chart(self, chart: TemperatureBars | TruncationBars) -> bytes:
         raise NotImplementedError
 
     def still_html(self) -> str:
@@ -308,12 +318,13 @@ class TemperatureLogic(DashboardLogic):
             f"<b>{self._distinct()}</b>{unchanged}"
         )
 
-    def still_chart(self) -> TemperatureBars:
-        if self._still is None:
-            self._still = TemperatureBars(top_k=self.top_k)
-            self._still.show_logits(self.state.logits, self.chars, context=self.state.prompt[-15:])
-        self._png = self._still.render(self.temperature)
-        return self._still
+    def _new_still_chart(self) -> TemperatureBars:
+        chart = TemperatureBars(top_k=self.top_k)
+        chart.show_logits(self.state.logits, self.chars, context=self.state.prompt[-15:])
+        return chart
+
+    def _render_still_chart(self, chart: TemperatureBars) -> bytes:
+        return chart.render(self.temperature)
 
 
 class TruncationLogic(DashboardLogic):
@@ -368,9 +379,10 @@ class TruncationLogic(DashboardLogic):
             f"(distinct 4-grams {self._distinct()})"
         )
 
-    def still_chart(self) -> TruncationBars:
-        if self._still is None:
-            self._still = TruncationBars(top=self.top)
-            self._still.show_logits(self.state.logits, self.chars)
-        self._png = self._still.render(self.temperature, self.truncation, self.chart_state()["title"])
-        return self._still
+    def _new_still_chart(self) -> TruncationBars:
+        chart = TruncationBars(top=self.top)
+        chart.show_logits(self.state.logits, self.chars)
+        return chart
+
+    def _render_still_chart(self, chart: TruncationBars) -> bytes:
+        return chart.render(self.temperature, self.truncation, self.chart_state()["title"])

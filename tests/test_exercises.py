@@ -207,13 +207,9 @@ def _mle_by_grid(logits, chosen):
     return float(best)
 
 
-def _nucleus(z, p, t=1.0):
-    probs = _p(z, t)
-    order = np.argsort(-z, kind="stable")
-    before = np.cumsum(probs[order]) - probs[order]
-    keep = np.zeros(z.size, bool)
-    keep[order[before < p]] = True
-    return keep
+def _nucleus(z, p, t=1.0, last=False):
+    """Top-p's survivors by the helpers' Truncation (not the checker's reference: an independent answer)."""
+    return sampling.Truncation(top_p=p, temperature_last=last).mask(np.asarray(z, dtype=np.float64), t)
 
 
 def _min_p_kept(z, m):
@@ -254,7 +250,7 @@ RIGHT = {
         lambda z, m: _min_p_kept(z, m) / _min_p_kept(z, m).sum(),
         lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m)),
     ],
-    "nucleus_size": [lambda z, t, p, last: int(_nucleus(z, p, 1.0 if last else t).sum())],
+    "nucleus_size": [lambda z, t, p, last: int(_nucleus(z, p, t, last).sum())],
 }
 
 
