@@ -9,7 +9,10 @@ the prompt, temperature, length, seed and truncation knobs into
 - the generated text with the model's own probability of each character
   (:meth:`~DashboardLogic.text_content`),
 - the status line, and the messages for refused input (:attr:`~DashboardLogic.error_html`),
-- a still picture for readers without a kernel (:meth:`~DashboardLogic.still_html`).
+- a still picture for readers without a kernel (:meth:`~DashboardLogic.still_html`),
+- the same answers for the knobs' neighbouring stops, before they are asked for
+  (:meth:`~DashboardLogic.preview`): the page keeps them and shows one at once when a knob moves
+  there; the kernel, when the move reaches it, reuses the one it computed.
 
 :class:`DashboardLogic` holds what both dashboards share: the prompt, length and seed, each
 checked (a refused value keeps the last good one and says why), the sampler and the last
@@ -23,6 +26,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +53,7 @@ __all__ = [
     "temperature_chart_state",
     "truncation_chart_state",
     "text_content",
+    "Answer",
     "DashboardLogic",
     "TemperatureLogic",
     "TruncationLogic",
@@ -159,6 +164,19 @@ def _still_html(status: str, png: bytes, text: str, probs: ArrayLike) -> str:
     return status + f"<br><img src='data:image/png;base64,{b64}' style='max-width: 100%'>" + colored_text_html(text, probs)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the page shows for one setting of the knobs: the status line (HTML), the text content
+    (:func:`text_content`) and the continuation behind them.
+
+    Used by: the dashboards of lessons 4 and 6 and the presentation, for their answers ahead
+    (:meth:`DashboardLogic.preview`)."""
+
+    status: str
+    content: dict
+    result: Continuation
+
+
 class DashboardLogic:
     """What both dashboards share, without widgets: a prompt, a length and a seed (each checked), the
     sampler, and the last continuation.
@@ -177,8 +195,10 @@ class DashboardLogic:
     """
 
     description = "dashboard"
+    KNOBS: tuple[str, ...] = ()  # the attributes a knob sets (a move there can be previewed)
 
     def __init__(self, sampler: FastSampler, prompt: str, length: int, seed: int) -> None:
+        self._ahead: dict[tuple, tuple[tuple, Answer]] = {}  # knob values -> (what it was computed after, answer)
         self.sampler = sampler
         self.length = TypedNumber("length", length, LENGTH_MIN, LENGTH_MAX)
         self.seed = TypedNumber("seed", seed, 0, SEED_MAX)
@@ -227,11 +247,54 @@ class DashboardLogic:
         return messages_html(self.prompt_message, self.length.message, self.seed.message)
 
     def generate(self) -> Continuation:
-        """The continuation for the current values, reusing the last one up to its first flipped choice."""
+        """The continuation for the current values, reusing the last one up to its first flipped choice
+        (or a :meth:`preview` of these values made from the last one: the same continuation)."""
+        ahead, self._ahead = self._ahead.get(self._knob_key()), {}  # previews are made from the last result
         self.previous = self.result
-        self.result = self.sampler.continuation(self.state, self.length.value, self.temperature, self.seed.value,
-                                                previous=self.result, truncation=self.truncation)
+        if ahead is not None and ahead[0] == self._basis(self.previous):
+            self.result = ahead[1].result
+        else:
+            self.result = self.sampler.continuation(self.state, self.length.value, self.temperature, self.seed.value,
+                                                    previous=self.result, truncation=self.truncation)
         return self.result
+
+    def _knob_key(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.KNOBS)
+
+    def _basis(self, result: Continuation | None) -> tuple:
+        """What a preview depends on besides its knobs: the prompt, length, seed and the result it follows."""
+        return (self.state.prompt, self.length.value, self.seed.value, id(result))
+
+    def preview(self, **knobs: object) -> Answer:
+        """What the page would show after moving the knobs ``knobs`` (names in :attr:`KNOBS`; the
+        others keep their values) from the current values, computed without changing anything here.
+
+        The answer is kept: when that move comes (:meth:`generate` after setting those values), its
+        continuation is reused, not recomputed. The dashboards preview the neighbouring stops of each
+        knob after every move, so that the page can show them at once.
+        """
+        unknown = set(knobs) - set(self.KNOBS)
+        if unknown:
+            raise ValueError(f"not a knob of the {self.description}: {sorted(unknown)}; the knobs are {list(self.KNOBS)}")
+        if self.result is None:
+            self.generate()
+        saved, kept = {name: getattr(self, name) for name in self.KNOBS}, self._ahead
+        result, previous = self.result, self.previous
+        try:
+            for name, value in knobs.items():
+                setattr(self, name, value)
+            key, basis = self._knob_key(), self._basis(result)
+            if key in kept and kept[key][0] == basis:
+                return kept[key][1]
+            self._ahead = {}
+            self.generate()
+            answer = Answer(self.status_html(), self.text_content(), self.result)
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+            self.result, self.previous, self._ahead = result, previous, kept
+        kept[key] = (basis, answer)
+        return answer
 
     def text_content(self) -> dict:
         """The text and its per-character probabilities, as the page receives them (:func:`text_content`)."""
@@ -289,6 +352,7 @@ class TemperatureLogic(DashboardLogic):
     """
 
     description = "Temperature dashboard"
+    KNOBS = ("temperature",)
 
     def __init__(self, sampler: FastSampler, prompt: str = "ROMEO:\n", temperature: float = 0.8,
                  length: int = 300, seed: int = 0, top_k: int = 15) -> None:
@@ -340,6 +404,7 @@ class TruncationLogic(DashboardLogic):
     """
 
     description = "Truncation dashboard"
+    KNOBS = ("temperature", "top_k", "top_p", "min_p", "temperature_last")
     top = 20  # characters on the chart
 
     def __init__(self, sampler: FastSampler, prompt: str = "ROMEO:\nI will ", temperature: float = 1.0,

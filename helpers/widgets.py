@@ -16,9 +16,10 @@ shows that first picture as a static PNG where widgets cannot run (GitHub, nbvie
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -518,12 +519,22 @@ class _Dashboard:
     the status line, the browser-drawn chart (``chart_view``, following its knobs in the browser)
     and the shaded text; each typed value goes to the logic, and the logic's results go to the
     views. Subclasses make their knobs and chart, then call :meth:`_wire`.
+
+    Answers ahead: after each answer, the kernel previews the knobs' neighbouring stops
+    (:meth:`moves_ahead`, :meth:`helpers.dashboard_logic.DashboardLogic.preview`), one per turn of
+    its event loop (a new move waits for one preview at most), and sends each to the page
+    (:meth:`helpers.frontend.ShadedText.send_ahead`), which shows it at once if a knob moves there.
+    Measured in the browser tests (README, "Dashboards drawn in the browser").
     """
 
     description = "dashboard"
 
-    def _wire(self, logic: DashboardLogic, knobs: Sequence[widgets.Widget], chart: frontend._Chart) -> None:
+    def _wire(self, logic: DashboardLogic, knobs: Mapping[str, widgets.Widget], chart: frontend._Chart) -> None:
+        """``knobs``: each knob of the logic (a name in ``logic.KNOBS``) and the control that sets it."""
         self.logic = logic
+        self.knobs = dict(knobs)
+        self._generation = 0  # counts the kernel's answers; answers ahead are made for the latest only
+        self._last_moved: tuple[str, int] = (next(iter(self.knobs)), 1)  # knob and direction of the last move
         self.prompt = _prompt_box(logic.state.prompt)
         self.length = NumberBox("", logic.length.value, LENGTH_MIN, LENGTH_MAX, width="70px", number=logic.length)
         self.length_slider = widgets.IntSlider(
@@ -535,8 +546,11 @@ class _Dashboard:
         self.status = widgets.HTML()
         self.chart_view = chart
         self.output = frontend.ShadedText()
+        for control in self.knobs.values():
+            self.output.follow(control)
+        self.output.show_status_in(self.status)
         self.root = widgets.VBox([
-            self.prompt, *knobs, widgets.HBox([self.length_slider, self.length.box, self.seed.box]),
+            self.prompt, *self.knobs.values(), widgets.HBox([self.length_slider, self.length.box, self.seed.box]),
             self.error, self.status, chart, self.output,
         ])
         self.prompt.observe(lambda _change: self.set_prompt(), names="value")
@@ -575,11 +589,54 @@ class _Dashboard:
             self.update()
         self._show_errors()
 
+    def _set(self, **values: object) -> None:
+        """A knob moved (its logic attribute and new value): note where to, then update."""
+        for name, value in values.items():
+            stops = _stops(self.knobs[name])[0]
+            old = getattr(self.logic, name)
+            if old in stops and value in stops:
+                self._last_moved = (name, 1 if stops.index(value) >= stops.index(old) else -1)
+            setattr(self.logic, name, value)
+        self.update()
+
     def update(self) -> None:
-        """Regenerate the text for the current values (the chart follows its knobs by itself)."""
+        """Regenerate the text for the current values (the chart follows its knobs by itself), then
+        prepare the answers for the knobs' neighbouring stops (:meth:`answers_ahead`)."""
         self.logic.generate()
         self.status.value = self.logic.status_html()
-        self.output.content = self.logic.text_content()
+        self.output.show(self.logic.text_content())
+        self._generation += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script, a test): no page to send them to
+            return
+        loop.call_soon(self._next_ahead, loop, self._generation, self.moves_ahead())
+
+    def moves_ahead(self) -> Iterator[tuple[list[int], dict[str, object]]]:
+        """The knobs' neighbouring stops, the likeliest next move first (the last knob moved, onward):
+        for each, the followed controls' indices (the page's key) and the knob's new value."""
+        indices = {name: control.index for name, control in self.knobs.items()}
+        name, step = self._last_moved
+        order = [(name, step), (name, -step)] + [(n, s) for n in self.knobs if n != name for s in (1, -1)]
+        for knob, s in order:
+            stops = _stops(self.knobs[knob])[0]
+            index = indices[knob] + s
+            if 0 <= index < len(stops):
+                yield [index if n == knob else i for n, i in indices.items()], {knob: stops[index]}
+
+    def _next_ahead(self, loop: asyncio.AbstractEventLoop, generation: int,
+                    moves: Iterator[tuple[list[int], dict[str, object]]]) -> None:
+        """Send the page one answer ahead, then give the kernel's event loop back (a message that has
+        come in, a new move, goes first) and come back for the next; stop once the knobs moved on."""
+        if generation != self._generation:
+            return
+        move = next(moves, None)
+        if move is None:
+            return
+        indices, knobs = move
+        answer = self.logic.preview(**knobs)
+        self.output.send_ahead(indices, answer.status, answer.content)
+        loop.call_soon(self._next_ahead, loop, generation, moves)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
         return _mimebundle(self.root, f"{self.description} ({_RUN_ME})", text_html=self.logic.still_html())
@@ -603,9 +660,11 @@ class TemperatureDashboard(_Dashboard):
     is shared across temperatures (one stream per seed), so moving the slider morphs the text: it
     stays the same up to the first choice that flips.
 
-    The bars are drawn in the browser and follow the slider there (no kernel round trip); only the
-    text waits for the kernel, which reruns the model from the first flipped choice
-    (:meth:`helpers.lstm_numpy.FastSampler.continuation`). The logic is
+    The bars are drawn in the browser and follow the slider there (no kernel round trip). The text
+    comes from the kernel, which reruns the model from the first flipped choice
+    (:meth:`helpers.lstm_numpy.FastSampler.continuation`); after each move it also sends the page the
+    texts of the slider's two neighbouring stops (answers ahead, :meth:`_Dashboard.moves_ahead`), so
+    a step of the slider shows its text at once too. The logic is
     :class:`helpers.dashboard_logic.TemperatureLogic`; the text is the same as
     :func:`helpers.char_lstm.sample` gives for the same arguments.
 
@@ -639,12 +698,7 @@ class TemperatureDashboard(_Dashboard):
         self.bars = frontend.TemperatureChart(*_stops(self.slider), top_k=top_k)
         self.bars.follow(self.slider, "t_index")
         self.slider.observe(lambda change: self._set(temperature=change["new"]), names="value")
-        self._wire(logic, [self.slider], self.bars)
-
-    def _set(self, **values: object) -> None:
-        for name, value in values.items():
-            setattr(self.logic, name, value)
-        self.update()
+        self._wire(logic, {"temperature": self.slider}, self.bars)
 
 
 def _stops(slider: widgets.SelectionSlider) -> tuple[list, list[str]]:
@@ -664,7 +718,9 @@ class TruncationDashboard(_Dashboard):
     equals :func:`helpers.char_lstm.sample` with the same knobs (tests check this).
 
     The chart follows all five knobs in the browser (it computes the kept set itself); the text and
-    the status line wait for the kernel. The logic is :class:`helpers.dashboard_logic.TruncationLogic`.
+    the status line come from the kernel, which also sends the page those of every knob's
+    neighbouring stops after each move (answers ahead), so a one-stop move of any knob shows at once.
+    The logic is :class:`helpers.dashboard_logic.TruncationLogic`.
 
     Args:
         model: a :class:`helpers.char_lstm.CharLSTM`.
@@ -713,12 +769,7 @@ class TruncationDashboard(_Dashboard):
         for name, control in knobs.items():
             self.bars.follow(control, {"temperature": "t_index", "temperature_last": "order_index"}.get(name, f"{name}_index"))
             control.observe(lambda change, name=name: self._set(**{name: change["new"]}), names="value")
-        self._wire(logic, list(knobs.values()), self.bars)
-
-    def _set(self, **values: object) -> None:
-        for name, value in values.items():
-            setattr(self.logic, name, value)
-        self.update()
+        self._wire(logic, knobs, self.bars)
 
     @property
     def truncation(self) -> Truncation:

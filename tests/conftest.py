@@ -99,9 +99,33 @@ SIMULATION_TEST = "tests/test_other_processors.py::test_strict_nbval_on_an_avx2_
 SIMULATION: dict[str, object] = {}  # "process", "log" once started
 # The background work (this simulated machine, the nbgrader hand-ins) runs at a lower priority: the
 # session's own chain of stages is what the run waits for, and the background fills the idle time.
-# (On Linux with autogroup scheduling this reaches the pytest and nbgrader processes but not their
-# kernels: Jupyter starts each kernel in a session of its own, and sessions share the CPUs equally.)
+# On Linux with autogroup scheduling a process's niceness only ranks it within its session, and
+# Jupyter starts each kernel in a session of its own, so the sessions (autogroups) of the background
+# kernels are lowered too: see lower_background_sessions().
 BACKGROUND_NICENESS = 8
+
+
+def lower_background_sessions(stop: threading.Event, period: float = 0.5) -> None:
+    """Until ``stop`` is set, give every process this session started with the background's niceness
+    (they inherit it, kernels included) the same niceness for its autogroup (/proc/PID/autogroup),
+    so that a background kernel yields the CPUs to the session's own work. Not Linux: nothing."""
+    import psutil
+
+    if not Path(f"/proc/{os.getpid()}/autogroup").exists():
+        return
+    done: set[int] = set()
+    while not stop.wait(period):
+        for process in psutil.Process().children(recursive=True):
+            try:
+                if process.pid in done or process.nice() < BACKGROUND_NICENESS:
+                    continue
+                Path(f"/proc/{process.pid}/autogroup").write_text(str(BACKGROUND_NICENESS))
+                done.add(process.pid)
+            except (psutil.Error, OSError):
+                continue  # ended meanwhile, or not ours to change
+
+
+LOWERING = threading.Event()  # set at the end of the session: the watcher stops
 TIMELINE: dict[str, list[float]] = {}  # background job -> [start, end] in seconds since the session began
 
 
@@ -153,6 +177,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if graded:
         BACKGROUND.append(Path(tempfile.mkdtemp(prefix="nbgrader-course-")))
         graded[0].module.start_preparations(BACKGROUND[-1], BACKGROUND_NICENESS)
+    if BACKGROUND:
+        threading.Thread(target=lower_background_sessions, args=(LOWERING,), daemon=True).start()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -166,6 +192,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    LOWERING.set()
     process = SIMULATION.get("process")
     if process is not None and process.poll() is None:
         process.kill()

@@ -174,6 +174,68 @@ def test_truncation_dashboard_wires_every_knob(model):
     assert "Not used:</b> prompt:" in d.error.value
 
 
+@pytest.mark.parametrize("Logic, knobs", [
+    (TemperatureLogic, [{"temperature": 0.9}, {"temperature": 0.0}, {"temperature": 3.0}]),
+    (TruncationLogic, [{"temperature": 2.0}, {"top_k": 3}, {"top_p": 0.5}, {"min_p": 0.2},
+                       {"temperature_last": True}, {"temperature": 2.0, "min_p": 0.1}]),
+])
+def test_a_preview_is_what_the_move_shows_and_changes_nothing(sampler, Logic, knobs):
+    logic = Logic(sampler, length=200, seed=4)
+    logic.generate()
+    for move in knobs:
+        here = (logic.result, logic.status_html(), logic.text_content(), logic._knob_key())
+        answer = logic.preview(**move)
+        assert (logic.result, logic.status_html(), logic.text_content(), logic._knob_key()) == here  # nothing moved
+        assert logic.preview(**move) is answer  # kept
+        fresh = Logic(sampler, length=200, seed=4)  # the same move made on a dashboard that never previewed
+        for name in Logic.KNOBS:
+            setattr(fresh, name, getattr(logic, name))
+        fresh.generate()
+        for name, value in move.items():
+            setattr(fresh, name, value)
+            setattr(logic, name, value)
+        fresh.generate()
+        assert logic.generate() is answer.result, "the move reuses the preview's continuation"
+        assert (answer.status, answer.content) == (logic.status_html(), logic.text_content())
+        assert answer.content == fresh.text_content() and answer.status == fresh.status_html()
+
+
+def test_a_preview_is_not_reused_after_the_prompt_length_or_seed_change(sampler):
+    logic = TemperatureLogic(sampler, length=100, seed=0)
+    logic.generate()
+    answer = logic.preview(temperature=1.5)
+    logic.type_seed("1")
+    logic.temperature = 1.5
+    assert logic.generate() is not answer.result and logic.result.seed == 1
+    with pytest.raises(ValueError, match="not a knob of the Temperature dashboard: \\['top_k'\\]"):
+        logic.preview(top_k=3)
+
+
+@pytest.mark.parametrize("Dashboard", [widgets.TemperatureDashboard, widgets.TruncationDashboard])
+def test_the_answers_ahead_are_the_neighbouring_stops_with_what_they_show(model, Dashboard):
+    d = Dashboard(model, length=120)
+    sent = []
+    d.output.send = sent.append  # what the page would receive
+    first = next(iter(d.knobs))
+    control = d.knobs[first]
+    control.index -= 1  # a move down: the next stop down is previewed first
+    moves = list(d.moves_ahead())
+    assert moves[0][1] == {first: widgets._stops(control)[0][control.index - 1]}
+    expected = sum((0 < c.index) + (c.index < len(c.options) - 1) for c in d.knobs.values())
+    assert len(moves) == expected and len({tuple(i) for i, _ in moves}) == expected
+    for indices, move in moves:  # what the kernel sends, one message each (here without an event loop)
+        answer = d.logic.preview(**move)
+        d.output.send_ahead(indices, answer.status, answer.content)
+    assert [m["ahead"] for m in sent] == [",".join(map(str, i)) for i, _ in moves]
+    assert {m["generation"] for m in sent} == {d.output.generation}
+    indices, move = moves[0]
+    generation = d.output.generation
+    control.index = indices[0]  # the move the page answered ahead: the kernel's answer is the same
+    assert (d.status.value, d.output.content) == (sent[0]["status"], sent[0]["content"])
+    assert d.output.generation == generation + 1  # the page drops the answers made before
+    assert len(json.dumps(sent[0])) < 4_500
+
+
 @pytest.mark.parametrize("Dashboard", [widgets.TemperatureDashboard, widgets.TruncationDashboard])
 def test_the_views_are_browser_widgets_sent_little_data(model, Dashboard):
     d = Dashboard(model, length=300)

@@ -190,6 +190,12 @@ class ShadedText(anywidget.AnyWidget):
     :func:`helpers.plots.colored_text_html`): set :attr:`content` to
     :func:`helpers.dashboard_logic.text_content`'s ``{"text", "probs"}``.
 
+    Answers ahead: the kernel may send, with :meth:`send_ahead`, the text and status line for
+    settings of the followed knobs (:meth:`follow`) that are not chosen yet; when a knob moves to
+    one of them, the page shows it at once (and sets the status line, :meth:`show_status_in`,
+    in the page only) instead of waiting for the kernel. The page drops them when :attr:`generation`
+    changes (the kernel's next answer), since they were computed from the answer before.
+
     Used in: lesson 4, section 9 and lesson 6, section 6 (the dashboards' text).
     """
 
@@ -197,6 +203,35 @@ class ShadedText(anywidget.AnyWidget):
     _css = _source("shaded_text.css")
     content = t.Dict({"text": "", "probs": []}).tag(sync=True)
     rgb = t.Unicode(_rgb(TEMPERED_COLOR)).tag(sync=True)
+    # "IPY_MODEL_<id>" of each followed control, in the order of an answer's key; and of the status line
+    sources = t.List(t.Unicode()).tag(sync=True)
+    status_source = t.Unicode("").tag(sync=True)
+    generation = t.Int(0).tag(sync=True)  # which kernel answer the page shows (answers ahead follow it)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.followed: list[widgets.Widget] = []
+
+    def follow(self, control: widgets.Widget) -> None:
+        """Follow ``control``'s ``index`` in the page: a key of :meth:`send_ahead` lists the followed
+        controls' indices in the order they were followed."""
+        self.followed.append(control)
+        self.sources = [*self.sources, f"IPY_MODEL_{control.model_id}"]
+
+    def show_status_in(self, status: widgets.HTML) -> None:
+        """The status line an answer ahead sets in the page."""
+        self.status_source = f"IPY_MODEL_{status.model_id}"
+
+    def show(self, content: dict) -> None:
+        """The kernel's answer for the current values: ``content`` (a new :attr:`generation`)."""
+        with self.hold_sync():
+            self.content, self.generation = content, self.generation + 1
+
+    def send_ahead(self, indices: Sequence[int], status: str, content: dict) -> None:
+        """Send the page the answer for the followed controls at ``indices`` (one per control), made
+        after the current :attr:`generation`'s answer: a message, not a trait (nothing is stored)."""
+        self.send({"ahead": ",".join(str(i) for i in indices), "generation": self.generation, "status": status,
+                   "content": content})
 
     def state(self) -> dict:
         """What the page must show: the text and its probabilities as sent."""

@@ -506,7 +506,7 @@ def _dismiss_toasts(page) -> None:
             pass
 
 
-def run_lesson(page, server, name: str, timeout_s: float = 600) -> float:
+def run_lesson(page, server, name: str, timeout_s: float = 240) -> float:
     """Open ``notebooks/name`` in JupyterLab, clear its stored outputs, Run All, wait until every code
     cell has run and the kernel is idle; fail on any error output. Returns the run time in seconds."""
     page.goto(f"{server.url}lab/tree/notebooks/{name}?reset&token={server.token}")
@@ -517,10 +517,16 @@ def run_lesson(page, server, name: str, timeout_s: float = 600) -> float:
                            ".every((e) => !/\\d/.test(e.textContent))" % NOTEBOOK, timeout=30_000)
     start = time.monotonic()
     _menu(page, "Run", "Run All Cells")
-    state, quiet = None, 0
+    state, quiet, asked = None, 0, 1
     while time.monotonic() - start < timeout_s:
         page.wait_for_timeout(1000)
         state = page.evaluate(_RUN_STATE)
+        if state["status"] == "idle" and all(p == "[ ]:" for p in state["prompts"]) and time.monotonic() - start > 15:
+            # Nothing started (a menu click lost under load, seen once here): ask once more.
+            assert asked < 2, f"{name}: Run All Cells was asked twice and no cell started; last state {state}"
+            _dismiss_toasts(page)
+            _menu(page, "Run", "Run All Cells")
+            asked += 1
         done = state["status"] == "idle" and all(re.fullmatch(r"\[\d+\]:", p) for p in state["prompts"])
         quiet = quiet + 1 if done else 0
         if quiet >= 2:
