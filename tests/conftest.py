@@ -62,18 +62,20 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Fast tests first (a failing unit test says more, sooner), then nbval's run of every lesson,
-    then the checks that use those runs (stored images, the nbgrader course), the browser last."""
+    then the browser, then the checks that use nbval's runs and wait for the background work (stored
+    images, the nbgrader course, the simulated machine): the background goes on during the browser
+    stage, which keeps one CPU busy, instead of the session waiting for it."""
 
     def stage(item: pytest.Item) -> int:
         if item.nodeid.startswith("tests/browser/"):
-            return 3
-        if item.nodeid.startswith((NBGRADER_TEST, "tests/test_notebooks.py::test_running_again", SIMULATION_TEST)):
             return 2
+        if item.nodeid.startswith((NBGRADER_TEST, "tests/test_notebooks.py::test_running_again", SIMULATION_TEST)):
+            return 3
         return 1 if type(item).__name__ == "IPyNbCell" else 0
 
     items.sort(key=stage)  # a stable sort: each stage keeps its order (a notebook's cells in order)
-    names = ["unit and property tests", "strict nbval of every lesson", "checks on those runs, nbgrader course",
-             "browser"]
+    names = ["unit and property tests", "strict nbval of every lesson", "browser",
+             "checks on nbval's runs, nbgrader course, simulated machine"]
     STAGE_OF.update({item.nodeid: names[stage(item)] for item in items})
 
 

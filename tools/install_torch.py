@@ -62,8 +62,9 @@ def reachable(url: str = CPU_INDEX + "/torch/", timeout_s: float = 10.0) -> bool
 
 
 def install_command(python: str, pin: str, cpu_index: bool) -> list[str]:
-    """The pip command that installs ``pin`` (from PyTorch's CPU index if ``cpu_index``)."""
-    command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", pin]
+    """The pip command that installs ``pin`` (from PyTorch's CPU index if ``cpu_index``). Without
+    compiling to bytecode: the Makefile compiles the whole environment afterwards, on every core."""
+    command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile", pin]
     if cpu_index:
         command += ["--index-url", CPU_INDEX]
     return command
