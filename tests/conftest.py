@@ -164,6 +164,7 @@ def start_simulation(log: Path) -> None:
 
 
 NBGRADER_TEST = "tests/test_nbgrader_course.py::test_nbgrader_round_trip"
+GRADING: list = []  # the nbgrader course's grade_solution_later, when its tests are in the session
 BACKGROUND: list[Path] = []  # temporary folders of the background work, removed at the end
 
 
@@ -178,7 +179,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     graded = [item for item in session.items if item.nodeid.startswith(NBGRADER_TEST)]
     if graded:
         BACKGROUND.append(Path(tempfile.mkdtemp(prefix="nbgrader-course-")))
-        graded[0].module.start_preparations(BACKGROUND[-1], BACKGROUND_NICENESS)
+        lessons = [item.callspec.params["lesson"] for item in graded]  # only the lessons selected
+        graded[0].module.start_preparations(BACKGROUND[-1], BACKGROUND_NICENESS, lessons)
+        GRADING.append(graded[0].module.grade_solution_later)
     if BACKGROUND:
         threading.Thread(target=lower_background_sessions, args=(LOWERING,), daemon=True).start()
 
@@ -243,6 +246,8 @@ def _keep_nbval_run(item: pytest.Item, call: pytest.CallInfo) -> None:
             cell.outputs = [_as_output(o, n) for o in outputs]
         NBVAL_RUNS[path] = run
         _NBVAL_CELLS.pop(path, None)
+        if GRADING:  # the nbgrader course grades this run in the background from now on
+            GRADING[0](path)
 
 
 def executed_lesson(path: Path) -> nbformat.NotebookNode:

@@ -192,7 +192,8 @@ def test_fit_temperature_recovers_the_temperature_of_many_samples_drawn_at_it(se
     logits, targets = _drawn_at(t, 2000, 8, seed)
     estimate, nll = metrics.fit_temperature(logits, targets)  # default bounds (0.25, 4): T well inside
     assert abs(estimate - t) <= 5 * metrics.temperature_standard_error(logits, t)
-    assert nll <= metrics.nll_at_temperature(logits, targets, t)
+    # the fit is a minimum up to the optimiser's tolerance: near it the loss is flat to ~1e-11 nats
+    assert nll <= metrics.nll_at_temperature(logits, targets, t) + 1e-9
 
 
 def test_novelty_splits_into_recombination_and_invention():

@@ -184,6 +184,9 @@ def prepare(lesson: Path, root: Path, niceness: int = 0) -> Path:
 
 
 _PREPARED: dict[Path, Future] = {}
+_GRADED: dict[Path, Future] = {}  # lesson -> its solution graded (in the background, once nbval has run it)
+_POOL: list[ThreadPoolExecutor] = []
+_NICENESS: list[int] = [0]
 PREPARATION_ORDER = ["04", "03", "06", "05", "05b", "02", "01"]  # longest first (lesson numbers)
 
 
@@ -191,14 +194,38 @@ def _longest_first(lessons: list[Path]) -> list[Path]:
     return sorted(lessons, key=lambda p: PREPARATION_ORDER.index(lesson_id(p)))
 
 
-def start_preparations(root: Path, niceness: int = 0) -> None:
+def start_preparations(root: Path, niceness: int = 0, lessons: list[Path] | None = None) -> None:
     """Prepare every lesson's course in the background, two at a time, from the start of the session
     (tests/conftest.py calls this, at a lower priority): the tests below then wait only for what is
     not done. They run in the same order, so that each one's preparation is the first to be ready."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbgrader")  # two at a time, longest first
-    for lesson in _longest_first(NOTEBOOKS):
+    _POOL.append(pool)
+    _NICENESS[0] = niceness
+    for lesson in _longest_first(NOTEBOOKS if lessons is None else lessons):
         _PREPARED[lesson] = pool.submit(prepare, lesson, root, niceness)
-    pool.shutdown(wait=False)
+
+
+def grade_solution_later(lesson: Path) -> None:
+    """Queue, after the preparations, the grading of ``lesson``'s solution as nbval ran it
+    (tests/conftest.py calls this when nbval has run the lesson's last cell): the test below then
+    finds it graded. Without the background preparations, the test grades it itself."""
+    if _POOL and lesson in _PREPARED and lesson not in _GRADED:
+        _GRADED[lesson] = _POOL[0].submit(lambda: grade_solution(_PREPARED[lesson].result(), lesson, _NICENESS[0]))
+
+
+def grade_solution(course: Path, lesson: Path, niceness: int = 0) -> Path:
+    """Step 2 and 3 for the solution: the lesson as nbval ran it (executed once, in this session),
+    handed in and autograded as run (no second execution), then everyone's feedback. Returns ``course``."""
+    assignment = _assignment(lesson)
+    timed(f"nbgrader: {assignment}'s solution (nbval's run) autograded, feedback")
+    folder = course / "submitted" / "solution" / assignment
+    folder.mkdir(parents=True)
+    nbformat.write(executed_lesson(lesson), folder / lesson.name)
+    nbgrader(course, "autograde", assignment, "--student", "solution", "--ClearOutput.enabled=False",
+             "--Execute.enabled=False", niceness=niceness)
+    nbgrader(course, "generate_feedback", assignment, niceness=niceness)
+    timed(f"nbgrader: {assignment}'s solution (nbval's run) autograded, feedback")
+    return course
 
 
 @pytest.mark.parametrize("lesson", _longest_first(NOTEBOOKS), ids=[p.stem for p in _longest_first(NOTEBOOKS)])
@@ -223,13 +250,10 @@ def test_nbgrader_round_trip(lesson: Path, tmp_path: Path):
         assert SKIP[1] in "".join(c.source for c in blank.cells), "the training switch is gone"
     solution = executed_lesson(lesson)
     assert [c.source for c in solution.cells] == [c.source for c in full.cells]
-    folder = course / "submitted" / "solution" / assignment
-    folder.mkdir(parents=True)
-    nbformat.write(solution, folder / lesson.name)
 
-    # 3. and 4. Autograde the solution as nbval ran it (no second execution), then the feedback.
-    nbgrader(course, "autograde", assignment, "--student", "solution", "--ClearOutput.enabled=False", "--Execute.enabled=False")
-    nbgrader(course, "generate_feedback", assignment)
+    # 3. and 4. Autograde the solution as nbval ran it (no second execution), then the feedback
+    # (done in the background as soon as nbval had run the lesson, if it could be).
+    _GRADED[lesson].result() if lesson in _GRADED else grade_solution(course, lesson)
     graded = nbformat.read(course / "autograded" / "solution" / assignment / lesson.name, as_version=4)
     assert comparable_outputs(graded) == comparable_outputs(solution), "the solution was graded as run"
 
