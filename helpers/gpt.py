@@ -59,6 +59,7 @@ import torch
 from torch import nn
 
 from . import data, threads, tokens
+from .char_lstm import evaluation_mode  # dropout off in a block, the mode restored after
 from .progress import Progress, format_seconds
 
 threads.use_outside_default()  # PyTorch is imported now: one thread outside the helpers (helpers.threads)
@@ -206,20 +207,6 @@ class ModelFolderError(ValueError):
 
     Used by: :func:`load` (lesson 7 loads the shipped model safely).
     """
-
-
-@contextmanager
-def evaluation_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """``with evaluation_mode(model):`` dropout off inside the block, the model's mode restored after.
-
-    Used by: every helper here that runs a model it did not create (as in :mod:`helpers.char_lstm`).
-    """
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
 
 
 @contextmanager
