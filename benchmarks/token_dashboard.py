@@ -11,7 +11,9 @@ early, so it reuses less than a trained model would), or the folder given as the
 temperature moves one stop at a time over the lesson-4 slider's stops (0 → 3 → 0, as holding an
 arrow key does), each move reusing the previous continuation, for both ways of getting back to the
 model's state after the reused tokens: `reuse="cache"` (the previous KV cache, cut) and
-`reuse="recompute"` (one forward pass over the reused tokens). For comparison: the same 100 tokens
+`reuse="recompute"` (one forward pass over the reused tokens); and `reuse="cache"` again with the
+model's own forward for every token instead of `token_sampling.Gpt2Step` (the same numbers, more
+Python overhead). For comparison: the same 100 tokens
 without reuse (every token a forward pass with the KV cache), at every fourth stop. At a few stops
 the text is checked against `helpers.token_sampling.sample_tokens` (the plain loop).
 
@@ -64,11 +66,11 @@ def main() -> None:
     grid = list(temperature_grid(3.0))
     path = grid[1:] + grid[-2::-1]  # 0 → 3 → 0, one stop per key press
     results = {}
-    for reuse in ("cache", "recompute"):
-        sampler = token_sampling.TokenSampler(model, tokenizer, reuse=reuse)
+    for name, reuse, fast in (("cache", "cache", True), ("recompute", "recompute", True), ("slow", "cache", False)):
+        sampler = token_sampling.TokenSampler(model, tokenizer, reuse=reuse, fast=fast)
         _sweep(sampler, path[:5])  # warm-up
         times, forwards = _sweep(sampler, path)
-        results[reuse] = (times, forwards)
+        results[name] = (times, forwards)
     sampler = token_sampling.TokenSampler(model, tokenizer)
     state = sampler.prompt_state(PROMPT)
     full = [elapsed_ms(lambda: sampler.continuation(state, LENGTH, t, SEED)) for t in path[::4]]
@@ -79,6 +81,7 @@ def main() -> None:
         assert np.array_equal(reused.ids, reference.ids) and reused.text == reference.text, t
     cache_ms = statistics.median(results["cache"][0])
     recompute_ms = statistics.median(results["recompute"][0])
+    slow_ms = statistics.median(results["slow"][0])
     full_ms = statistics.median(full)
     forwards = results["cache"][1]
     print(f"{len(path)} temperature moves, {LENGTH} tokens each after {PROMPT!r}, seed {SEED}:")
@@ -86,6 +89,8 @@ def main() -> None:
           f"{np.percentile(results['cache'][0], 90):.1f} ms, max {max(results['cache'][0]):.1f} ms; "
           f"model passes per move: median {statistics.median(forwards):.0f} of {LENGTH - 1}")
     print(f"  reuse + one-pass recompute: median {recompute_ms:.1f} ms")
+    print(f"  reuse + KV cache, the model's own forward for each token (no Gpt2Step): median {slow_ms:.1f} ms, "
+          f"{slow_ms / cache_ms:.2f} × the time with it")
     print(f"  no reuse (KV cache only):   median {full_ms:.1f} ms ({LENGTH / full_ms * 1000:.0f} tokens/s), "
           f"{full_ms / cache_ms:.2f} × the time with reuse")
     print(f"  goal <= {GOAL_MS:.0f} ms median: {'met' if cache_ms <= GOAL_MS else 'NOT met'}; text identical to "
@@ -97,6 +102,8 @@ def main() -> None:
         "median_ms": round(cache_ms, 1),
         "p90_ms": round(float(np.percentile(results["cache"][0], 90)), 1),
         "recompute_median_ms": round(recompute_ms, 1),
+        "models_own_forward_median_ms": round(slow_ms, 1),
+        "ratio_own_forward_over_fast_step": round(slow_ms / cache_ms, 2),
         "no_reuse_median_ms": round(full_ms, 1),
         "ratio_no_reuse_over_reuse": round(full_ms / cache_ms, 2),
         "tokens_per_s_no_reuse": round(LENGTH / full_ms * 1000),

@@ -97,13 +97,15 @@ def _floats(values: ArrayLike) -> list[float]:
 
 
 def temperature_chart_state(
-    logits: ArrayLike, chars: Sequence[str], temperature: float, top_k: int = 15, context: str = ""
+    logits: ArrayLike, chars: Sequence[str], temperature: float, top_k: int = 15, context: str = "",
+    unit: str = "character",
 ) -> dict:
     """What the lesson-4 chart draws at ``temperature``: the ``top_k`` most likely characters and an
     "other" bar at ``T`` (``probs``) and at ``T = 1`` (``reference``), the entropy in bits, the title.
 
     The browser's chart (``charts.js``) computes the same dictionary from the same logits; the
-    browser tests compare the two. ``logits`` has shape ``(V,)``, ``chars`` its ``V`` characters.
+    browser tests compare the two. ``logits`` has shape ``(V,)``, ``chars`` its ``V`` characters
+    (or, with ``unit="token"``, the tokens' labels).
 
     Used in: lesson 4, section 9 (the dashboard) and the presentation notebook.
     """
@@ -115,12 +117,13 @@ def temperature_chart_state(
         "probs": _floats(view.probs),
         "reference": _floats(view.reference),
         "entropy_bits": view.entropy_bits,
-        "title": f"Next character {context}: T = {temperature_label(t)}, entropy {view.entropy_bits:.2f} bits",
+        "title": f"Next {unit} {context}: T = {temperature_label(t)}, entropy {view.entropy_bits:.2f} bits",
     }
 
 
 def truncation_chart_state(
-    logits: ArrayLike, chars: Sequence[str], temperature: float, truncation: Truncation, top: int = 20, context: str = ""
+    logits: ArrayLike, chars: Sequence[str], temperature: float, truncation: Truncation, top: int = 20, context: str = "",
+    unit: str = "character",
 ) -> dict:
     """What the lesson-6 chart draws: for the ``top`` most likely characters, their final probability
     (``final``, 0 if cut), their probability at ``T`` without truncation, which survive; how many of
@@ -142,7 +145,7 @@ def truncation_chart_state(
         "vocab_size": view.vocab_size,
         "kept_mass": view.kept_mass,
         "entropy_bits": view.entropy_bits,
-        "title": f"Next character {context}: T = {temperature_label(t)}, {truncation.describe()}",
+        "title": f"Next {unit} {context}: T = {temperature_label(t)}, {truncation.describe()}",
     }
 
 
@@ -200,7 +203,9 @@ class DashboardLogic:
     def __init__(self, sampler: FastSampler, prompt: str, length: int, seed: int) -> None:
         self._ahead: dict[tuple, tuple[tuple, Answer]] = {}  # knob values -> (what it was computed after, answer)
         self.sampler = sampler
-        self.length = TypedNumber("length", length, LENGTH_MIN, LENGTH_MAX)
+        self.unit: str = getattr(sampler, "unit", "character")  # "token" for lesson 7's TokenSampler
+        self.length_range: tuple[int, int] = getattr(sampler, "length_range", (LENGTH_MIN, LENGTH_MAX))
+        self.length = TypedNumber("length", length, *self.length_range)
         self.seed = TypedNumber("seed", seed, 0, SEED_MAX)
         self.state: PromptState = sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error
         self.prompt_message = ""
@@ -217,6 +222,19 @@ class DashboardLogic:
     @property
     def chars(self) -> list[str]:
         return list(self.sampler.vocab.chars)
+
+    @property
+    def labels(self) -> list[str]:
+        """The ``V`` printable labels of the chart's bars (``"␣"`` for a space; a token's, lesson 7)."""
+        from .data import printable
+
+        labels = getattr(self.sampler, "labels", None)
+        return list(labels) if labels is not None else [printable(c) for c in self.chars]
+
+    def _char_probs(self) -> np.ndarray:
+        """One probability per character of the text: a character model's own; for tokens, the
+        probability of the token each character belongs to (so the shade covers whole tokens)."""
+        return getattr(self.result, "char_probs", self.result.probs)
 
     @property
     def context(self) -> str:
@@ -298,13 +316,11 @@ class DashboardLogic:
 
     def text_content(self) -> dict:
         """The text and its per-character probabilities, as the page receives them (:func:`text_content`)."""
-        return text_content(self.result.text, self.result.probs)
+        return text_content(self.result.text, self._char_probs())
 
     def chart_data(self) -> dict:
         """What the page's chart receives once per prompt: the ``V`` logits, their labels, the context."""
-        from .data import printable
-
-        return {"logits": _floats(self.state.logits), "labels": [printable(c) for c in self.chars], "context": self.context}
+        return {"logits": _floats(self.state.logits), "labels": self.labels, "context": self.context}
 
     def chart_state(self) -> dict:
         raise NotImplementedError
@@ -329,7 +345,7 @@ class DashboardLogic:
     def still_html(self) -> str:
         """Status, a PNG of the chart and the shaded text: what a reader without a kernel sees."""
         self.still_chart()  # draws self._png for the current knobs
-        return _still_html(self.status_html(), self._png, self.result.text, self.result.probs)
+        return _still_html(self.status_html(), self._png, self.result.text, self._char_probs())
 
     def _distinct(self) -> str:
         return f"{distinct_ngram_fraction(self.result.text, 4):.0%}"
@@ -363,28 +379,29 @@ class TemperatureLogic(DashboardLogic):
     def chart_state(self, temperature: float | None = None) -> dict:
         """What the chart draws at ``temperature`` (default: the current one)."""
         t = self.temperature if temperature is None else temperature
-        return temperature_chart_state(self.state.logits, self.chars, t, self.top_k, self.context)
+        return temperature_chart_state(self.state.logits, self.labels, t, self.top_k, self.context, self.unit)
 
     def status_html(self) -> str:
         t, result, previous = self.temperature, self.result, self.previous
         entropy_bits = self.chart_state()["entropy_bits"]
         own = float(entropy(softmax_with_temperature(self.state.logits.astype(np.float64), 1.0), unit="bits"))
-        unchanged = ""
+        unchanged, unit = "", self.unit
         if previous is not None and previous.seed == result.seed and previous.temperature != t:
-            same = next((i for i, (a, b) in enumerate(zip(previous.text, result.text)) if a != b),
-                        min(len(previous.text), len(result.text)))
-            unchanged = f" · the first <b>{same}</b> characters are unchanged (shared noise)"
+            same = next((i for i, (a, b) in enumerate(zip(previous.ids, result.ids)) if a != b),
+                        min(len(previous.ids), len(result.ids)))
+            unchanged = f" · the first <b>{same}</b> {unit}s are unchanged (shared noise)"
         surprise = float(np.mean(-np.log2(np.maximum(result.probs, 1e-300)))) if len(result.probs) else 0.0
+        per = "char" if unit == "character" else unit
         return (
-            f"<b>T = {temperature_label(t)}</b> · next character: entropy <b>{entropy_bits:.2f} bits</b> "
+            f"<b>T = {temperature_label(t)}</b> · next {unit}: entropy <b>{entropy_bits:.2f} bits</b> "
             f"(model's own T = 1: {own:.2f})<br>continuation: surprise "
-            f"<b>{surprise:.2f} bits/char</b> under T = 1, distinct 4-grams "
+            f"<b>{surprise:.2f} bits/{per}</b> under T = 1, distinct 4-grams "
             f"<b>{self._distinct()}</b>{unchanged}"
         )
 
     def _new_still_chart(self) -> TemperatureBars:
-        chart = TemperatureBars(top_k=self.top_k)
-        chart.show_logits(self.state.logits, self.chars, context=self.state.prompt[-15:])
+        chart = TemperatureBars(top_k=self.top_k, unit=self.unit)
+        chart.show_logits(self.state.logits, self.labels, context=self.state.prompt[-15:])
         return chart
 
     def _render_still_chart(self, chart: TemperatureBars) -> bytes:
@@ -428,11 +445,11 @@ class TruncationLogic(DashboardLogic):
     @property
     def view(self):
         """The :class:`helpers.plots.TruncationView` of the current knobs after the current prompt."""
-        return truncation_view(self.state.logits, self.chars, self.temperature, self.truncation, self.top)
+        return truncation_view(self.state.logits, self.labels, self.temperature, self.truncation, self.top)
 
     def chart_state(self) -> dict:
-        return truncation_chart_state(self.state.logits, self.chars, self.temperature, self.truncation, self.top,
-                                      self.context)
+        return truncation_chart_state(self.state.logits, self.labels, self.temperature, self.truncation, self.top,
+                                      self.context, self.unit)
 
     def status_html(self) -> str:
         view, truncation = self.view, self.truncation
@@ -446,7 +463,7 @@ class TruncationLogic(DashboardLogic):
 
     def _new_still_chart(self) -> TruncationBars:
         chart = TruncationBars(top=self.top)
-        chart.show_logits(self.state.logits, self.chars)
+        chart.show_logits(self.state.logits, self.labels)
         return chart
 
     def _render_still_chart(self, chart: TruncationBars) -> bytes:

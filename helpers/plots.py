@@ -247,8 +247,10 @@ def bar_distribution(
     *,
     title: str | None = None,
     show_reference: bool = True,
+    unit: str = "character",
 ) -> BarContainer:
     """Bars of ``view.probs`` (with the ``T = 1`` bars faint behind them). Returns the bars.
+    ``unit``: what the bars are, for the axis label (``"character"``, or ``"token"`` in lesson 7).
 
     Used in: lesson 1, sections 4 (the three regimes) and 7 (the temperature explorer).
     """
@@ -260,7 +262,7 @@ def bar_distribution(
     ax.set_ylim(0, 1.2)  # room for the legend above the tallest possible bar
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("probability")
-    ax.set_xlabel("next character (top by probability, then all others)")
+    ax.set_xlabel(f"next {unit} (top by probability, then all others)")
     if title:
         ax.set_title(title)
     ax.legend(loc="upper right", frameon=False, ncols=2)
@@ -330,13 +332,15 @@ class TemperatureBars(_BlitChart):
     Args:
         figsize: inches (at 100 dpi).
         top_k: characters with their own bar (the rest share an "other" bar).
+        unit: what the bars are (``"character"``; ``"token"`` for lesson 7's token model).
 
     Used in: lesson 4, section 9 and the presentation notebook (the dashboard's still picture, and the browser tests' reference picture).
     """
 
-    def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top_k: int = 15) -> None:
+    def __init__(self, figsize: tuple[float, float] = (7.5, 3.0), top_k: int = 15, unit: str = "character") -> None:
         super().__init__(figsize)
         self.top_k = top_k
+        self.unit = unit
         self._bars: BarContainer | None = None
         self._title = None
         self._where = ""
@@ -348,9 +352,9 @@ class TemperatureBars(_BlitChart):
         self._chars = list(chars)
         view = distribution_view(self._logits, self._chars, 1.0, self.top_k)
         self.ax.clear()
-        self._bars = bar_distribution(self.ax, view)
+        self._bars = bar_distribution(self.ax, view, unit=self.unit)
         self._where = f"after {context!r}: " if context else ""
-        self._title = self.ax.set_title(f"Next character {self._where}")
+        self._title = self.ax.set_title(f"Next {self.unit} {self._where}")
         self._cache([*self._bars, self._title])  # drawn by render(), not part of the cached background
 
     def render(self, temperature: float, title: str | None = None) -> bytes:
@@ -364,7 +368,7 @@ class TemperatureBars(_BlitChart):
         for bar, height in zip(self._bars, self.view.probs):
             bar.set_height(height)
         t = "0 (greedy)" if temperature == 0 else f"{temperature:g}"
-        self._title.set_text(title or f"Next character {self._where}T = {t}, entropy {self.view.entropy_bits:.2f} bits")
+        self._title.set_text(title or f"Next {self.unit} {self._where}T = {t}, entropy {self.view.entropy_bits:.2f} bits")
         return self._blit([*self._bars, self._title])
 
 

@@ -63,8 +63,13 @@ __all__ = [
     "TokenVocabulary",
     "TokenPromptState",
     "TokenContinuation",
+    "Gpt2Step",
     "TokenSampler",
     "sample_tokens",
+    "TokenSweep",
+    "sweep",
+    "next_token_logits",
+    "continuation_nats",
     "next_token_counts",
     "transformers_kept",
     "generate_kept",
@@ -387,6 +392,17 @@ class TokenContinuation:
     prompt_ids: NDArray[np.int64]
     kv: _KV = field(repr=False)
 
+    @property
+    def char_probs(self) -> NDArray[np.float64]:
+        """One probability per character of :attr:`text`: that of the token the character belongs to
+        (the shade of lesson 7's dashboard covers whole tokens), shape ``(len(text),)``. If a
+        character's bytes were split across tokens, the pieces do not spell the text: then each
+        character gets the lowest probability among the tokens (a visible, honest fallback)."""
+        sizes = [len(piece) for piece in self.pieces]
+        if "".join(self.pieces) == self.text:
+            return np.repeat(self.probs, sizes).astype(np.float64)
+        return np.full(len(self.text), float(self.probs.min()) if len(self.probs) else 1.0)
+
 
 def _check_length(length: int) -> int:
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
@@ -405,9 +421,69 @@ def _kv_of(cache: DynamicCache) -> _KV:
     return tuple((layer.keys, layer.values) for layer in cache.layers)
 
 
-def _cache_from(kv: _KV, positions: int) -> DynamicCache:
-    """A new cache holding the first ``positions`` positions of ``kv`` (a copy: ``kv`` is never changed)."""
-    return DynamicCache([(k[:, :, :positions], v[:, :, :positions]) for k, v in kv])
+def _cut(kv: _KV, positions: int) -> _KV:
+    """The first ``positions`` positions of ``kv`` (views: ``kv`` is never changed)."""
+    return tuple((k[:, :, :positions], v[:, :, :positions]) for k, v in kv)
+
+
+class Gpt2Step:
+    """One token through a ``GPT2LMHeadModel`` with a KV cache, as its own forward computes it, with
+    the module calls' Python overhead left out: the same tensor operations on the same weights in
+    the same order (``Conv1D``'s ``addmm``, ``layer_norm``, ``scaled_dot_product_attention`` as
+    transformers' SDPA attention calls it, the model's own activation, the cache appended with
+    ``torch.cat`` as ``DynamicCache`` does), so the logits are bit for bit the model's
+    (``tests/test_token_sampling.py`` checks it). About 1.8× faster per token on this CPU
+    (``benchmarks/token_dashboard.py``), which is what lets the dashboard regenerate 100 tokens
+    within its budget. Any other model, or a GPT-2 with another attention implementation, uses the
+    model's own forward (:meth:`supports`).
+
+    Call it with a token id and the cache (per layer, keys and values ``(1, heads, n, head size)``);
+    it returns the next token's logits ``(V,)`` float32 and the cache with ``n + 1`` positions.
+
+    Used by: :class:`TokenSampler` (lesson 7's dashboard over tokens).
+    """
+
+    def __init__(self, model) -> None:
+        if not self.supports(model):
+            raise ValueError("Gpt2Step needs a GPT2LMHeadModel in eval mode with SDPA attention and float32 weights")
+        cfg, tr = model.config, model.transformer
+        self.width, self.heads = int(cfg.n_embd), int(cfg.n_head)
+        self.head_size = self.width // self.heads
+        self.wte, self.wpe, self.ln_f, self.lm_head = tr.wte.weight, tr.wpe.weight, tr.ln_f, model.lm_head.weight
+        self.blocks = [(b.ln_1, b.attn.c_attn, b.attn.c_proj, b.attn.scaling, b.ln_2, b.mlp.c_fc, b.mlp.act.forward,
+                        b.mlp.c_proj) for b in tr.h]
+
+    @staticmethod
+    def supports(model) -> bool:
+        """Whether ``model`` is a GPT-2 this step reproduces exactly (else use its own forward)."""
+        from transformers import GPT2LMHeadModel
+
+        cfg = getattr(model, "config", None)
+        return (isinstance(model, GPT2LMHeadModel) and not model.training
+                and getattr(cfg, "_attn_implementation", None) == "sdpa" and not cfg.add_cross_attention
+                and model.lm_head.bias is None and model.lm_head.weight.dtype == torch.float32)
+
+    def __call__(self, token: int, kv: _KV) -> tuple[torch.Tensor, _KV]:
+        F = torch.nn.functional
+        d, h, s = self.width, self.heads, self.head_size
+        position = kv[0][0].shape[-2]
+        with torch.inference_mode():
+            x = self.wte[token].view(1, 1, d) + self.wpe[position].view(1, 1, d)
+            new = []
+            for (ln_1, c_attn, c_proj, scaling, ln_2, c_fc, act, mlp_proj), (k_old, v_old) in zip(self.blocks, kv):
+                y = F.layer_norm(x, (d,), ln_1.weight, ln_1.bias, ln_1.eps)
+                q, k, v = torch.addmm(c_attn.bias, y.view(-1, d), c_attn.weight).view(1, 1, 3 * d).split(d, dim=2)
+                q, k, v = (t.view(1, 1, h, s).transpose(1, 2) for t in (q, k, v))
+                k, v = torch.cat([k_old, k], dim=-2), torch.cat([v_old, v], dim=-2)
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, scale=scaling, is_causal=False)
+                y = y.reshape(1, -1, 1, s).transpose(1, 2).contiguous().reshape(1, 1, d).contiguous()
+                x = torch.addmm(c_proj.bias, y.view(-1, d), c_proj.weight).view(1, 1, d) + x
+                y = F.layer_norm(x, (d,), ln_2.weight, ln_2.bias, ln_2.eps)
+                y = act(torch.addmm(c_fc.bias, y.view(-1, d), c_fc.weight).view(1, 1, -1))
+                x = x + torch.addmm(mlp_proj.bias, y.view(-1, y.size(-1)), mlp_proj.weight).view(1, 1, d)
+                new.append((k, v))
+            x = F.layer_norm(x, (d,), self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
+            return F.linear(x, self.lm_head)[0, -1], tuple(new)
 
 
 class TokenSampler:
@@ -438,19 +514,32 @@ class TokenSampler:
         tokenizer: its tokenizer (:func:`helpers.tokens.load_tokenizer`).
         reuse: ``"cache"`` or ``"recompute"`` (see above).
         noise_cache_size: how many seeds' noise to keep (fewer for a large vocabulary: at most 64 MB).
+        fast: read one token at a time through :class:`Gpt2Step` when the model is a GPT-2 it
+            reproduces bit for bit (``False``: always the model's own forward; the benchmark
+            compares the two).
 
     Threads: it runs with the count set for code outside the helpers (one, :mod:`helpers.threads`):
     a forward pass over one token is too small to gain from a second thread.
+
+    For the dashboards (:mod:`helpers.dashboard_logic`): ``unit`` is ``"token"``, lengths are in
+    ``length_range`` (tokens, slider steps of ``length_step``), and :meth:`prompt_state` refuses a
+    prompt that leaves no room for the longest length in the model's context.
     """
 
-    def __init__(self, model, tokenizer, reuse: str = "cache", noise_cache_size: int = 8) -> None:
+    unit = "token"
+    length_step = 10
+
+    def __init__(self, model, tokenizer, reuse: str = "cache", noise_cache_size: int = 8, fast: bool = True) -> None:
         if reuse not in ("cache", "recompute"):
             raise ValueError(f"reuse must be 'cache' or 'recompute', got {reuse!r}")
         self.model = model.eval()
+        self._step = Gpt2Step(model) if fast and Gpt2Step.supports(model) else None
         self.tokenizer = tokenizer
         self.reuse = reuse
         self.vocab_size = int(model.config.vocab_size)
         self.context = int(getattr(model.config, "n_positions", None) or model.config.max_position_embeddings)
+        # tokens a dashboard generates (the LSTM's: 50-1,000 characters); 10-200 for the course's GPT
+        self.length_range = (min(10, self.context // 4), 200 if self.context >= 256 else self.context // 2)
         self.vocab = TokenVocabulary(tokenizer, self.vocab_size)
         self._noise: dict[int, NDArray[np.float64]] = {}
         self._noise_cache_size = noise_cache_size
@@ -462,12 +551,16 @@ class TokenSampler:
 
     # -- the model -----------------------------------------------------------------------------
 
-    def _forward(self, ids: Sequence[int] | NDArray, cache: DynamicCache | None) -> tuple[torch.Tensor, DynamicCache]:
-        """Read ``ids`` after what ``cache`` holds; the logits after each, ``(n, V)``, and the cache."""
+    def _forward(self, ids: Sequence[int] | NDArray, kv: _KV | None) -> tuple[torch.Tensor, _KV]:
+        """Read ``ids`` after what ``kv`` holds; the logits after each, ``(n, V)``, and the new cache.
+        One token goes through :class:`Gpt2Step` when the model allows it (the same numbers, faster)."""
+        if kv and len(ids) == 1 and self._step is not None:
+            logits, kv = self._step(int(ids[0]), kv)
+            return logits[None], kv
         x = torch.as_tensor(np.asarray(ids, dtype=np.int64)).reshape(1, -1)
         with torch.inference_mode():
-            out = self.model(input_ids=x, cache=cache, use_cache=True)
-        return out.logits[0], out.cache
+            out = self.model(input_ids=x, cache=DynamicCache(list(kv)) if kv else None, use_cache=True)
+        return out.logits[0], _kv_of(out.cache)
 
     def prompt_state(self, prompt: str) -> TokenPromptState:
         """The model after reading ``prompt``: compute it once, generate many continuations.
@@ -479,10 +572,12 @@ class TokenSampler:
             raise ValueError("the prompt must have at least one character; to start from nothing, "
                              f"use the tokenizer's {tokens.END_OF_TEXT!r} (the model's start marker)")
         ids = self.vocab.encode(prompt)
-        if len(ids) > self.context:
-            raise ValueError(f"the prompt has {len(ids)} tokens; the model reads at most {self.context}")
-        logits, cache = self._forward(ids, None)
-        return TokenPromptState(prompt, ids, logits[-1].numpy().astype(np.float32, copy=True), _kv_of(cache))
+        room = self.context - self.length_range[1] + 1
+        if len(ids) > room:
+            raise ValueError(f"the prompt has {len(ids)} tokens; the model reads {self.context} at most, so with up to "
+                             f"{self.length_range[1]} new ones the prompt can have {room}: shorten it")
+        logits, kv = self._forward(ids, None)
+        return TokenPromptState(prompt, ids, logits[-1].numpy().astype(np.float32, copy=True), kv)
 
     def noise(self, seed: int | np.random.Generator, length: int) -> NDArray[np.float64]:
         """Gumbel noise for ``length`` tokens, shape ``(length, V)``: row ``k`` of
@@ -554,15 +649,13 @@ class TokenSampler:
             logits[:start] = previous.logits[:start]
             if start < length:  # the model's state after the prompt and ids[:start]
                 if self.reuse == "cache":
-                    cache = _cache_from(previous.kv, p + start - 1)
-                    z_next, cache = self._forward(ids[start - 1 : start], cache)
-                    forwards += 1
+                    z_next, cache = self._forward(ids[start - 1 : start], _cut(previous.kv, p + start - 1))
                 else:
-                    z_next, cache = self._forward(ids[:start], _cache_from(state.kv, p))
-                    forwards += 1
+                    z_next, cache = self._forward(ids[:start], _cut(state.kv, p))
+                forwards += 1
                 logits_next = z_next[-1].numpy()
         if start == 0:
-            cache = _cache_from(state.kv, p)
+            cache = _cut(state.kv, p)
             logits_next = state.logits
         for k in range(start, length):
             logits[k] = logits_next
@@ -575,9 +668,9 @@ class TokenSampler:
                 forwards += 1
                 logits_next = z_next[-1].numpy()
         if cache is None:  # everything reused and nothing left to read: the previous cache serves
-            kv = tuple((k_[:, :, : p + length - 1], v_[:, :, : p + length - 1]) for k_, v_ in previous.kv) if length else state.kv
+            kv = _cut(previous.kv, p + length - 1) if length else state.kv
         else:
-            kv = _kv_of(cache)
+            kv = cache
         pieces = [self.vocab.chars[i] for i in ids]  # each token decoded on its own, as tokens.token_pieces does
         return TokenContinuation(
             text=tokens.decode(self.tokenizer, ids),
@@ -652,9 +745,123 @@ def sample_tokens(
                              _kv_of(cache) if cache is not None else ())
 
 
+@dataclass(frozen=True)
+class TokenSweep:
+    """Samples of the token model from a grid of prompts, temperatures and seeds, cut to the same
+    number of characters as the character model's (:class:`helpers.char_lstm.Sweep`), one entry per
+    sample, in the same order (prompt, then temperature, then seed).
+
+    Attributes:
+        texts: the ``N`` texts, each the first ``chars`` characters of its continuation (shorter
+            only if ``tokens`` tokens spelled fewer: :attr:`short` counts them).
+        temperature, seed: shape ``(N,)``.
+        prompt: the prompt of each text.
+        surprise: the model's own (``T = 1``) ``-log p`` of each continuation's tokens, summed and
+            divided by the characters they spell: nats/char, shape ``(N,)`` (the statistic of
+            :class:`helpers.char_lstm.Sweep`'s ``surprise``, per character, over whole tokens).
+        tokens_used: how many tokens each text's characters took, shape ``(N,)``.
+        truncation, penalties: the knobs every sample used.
+        chars: the characters asked for each text.
+
+    Taught in: lesson 7 (lesson 5's measurements for characters and tokens, side by side).
+    """
+
+    texts: list[str]
+    temperature: NDArray[np.float64]
+    seed: NDArray[np.int64]
+    prompt: list[str]
+    surprise: NDArray[np.float64]
+    tokens_used: NDArray[np.int64]
+    truncation: Truncation
+    penalties: Penalties
+    chars: int
+
+    @property
+    def short(self) -> int:
+        """How many texts are shorter than the ``chars`` asked (their tokens spelled too few characters)."""
+        return int(sum(len(t) < self.chars for t in self.texts))
+
+
+def sweep(
+    sampler: TokenSampler,
+    prompts: Sequence[str],
+    chars: int,
+    temperatures: Sequence[float],
+    seeds: Sequence[int],
+    tokens: int = 200,
+    truncation: Truncation | None = None,
+    penalties: Penalties | None = None,
+) -> TokenSweep:
+    """Every combination of prompt, temperature and seed: ``tokens`` tokens each (from
+    :meth:`TokenSampler.continuation`, so sample ``i`` is exactly ``sample_tokens(...)`` with its
+    arguments), cut to the first ``chars`` characters. Temperatures run in the given order for each
+    prompt and seed, each reusing the one before up to its first flipped choice (shared noise).
+
+    The surprise counts whole tokens: those that spell the first ``chars`` characters (the last one
+    may run past them). Taught in: lesson 7 (the sweep over tokens, beside lesson 5's).
+    """
+    chars = _check_length(chars)
+    truncation, penalties = truncation or Truncation(), penalties or Penalties()
+    rows: dict[tuple[int, int, int], tuple[str, float, int]] = {}
+    for i, prompt in enumerate(prompts):
+        state = sampler.prompt_state(prompt)
+        for k, seed in enumerate(seeds):
+            previous = None
+            for j, t in enumerate(temperatures):
+                previous = sampler.continuation(state, tokens, t, int(seed), previous=previous, truncation=truncation,
+                                                penalties=penalties)
+                ends = np.cumsum([len(piece) for piece in previous.pieces])
+                used = int(min(np.searchsorted(ends, chars) + 1, len(ends)))
+                nats = float(-np.log(previous.probs[:used]).sum())
+                rows[i, j, k] = (previous.text[:chars], nats / max(1, int(ends[used - 1])) if used else 0.0, used)
+    order = [(i, j, k) for i in range(len(prompts)) for j in range(len(temperatures)) for k in range(len(seeds))]
+    return TokenSweep(
+        texts=[rows[key][0] for key in order],
+        temperature=np.array([float(temperatures[j]) for _, j, _ in order]),
+        seed=np.array([int(seeds[k]) for _, _, k in order]),
+        prompt=[prompts[i] for i, _, _ in order],
+        surprise=np.array([rows[key][1] for key in order]),
+        tokens_used=np.array([rows[key][2] for key in order]),
+        truncation=truncation,
+        penalties=penalties,
+        chars=chars,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Agreement with transformers' generate
 # ---------------------------------------------------------------------------------------------
+
+def next_token_logits(model, ids: ArrayLike) -> NDArray[np.float32]:
+    """The model's logits after each prefix of ``ids`` in one pass: row ``i`` is the next-token
+    distribution's logits after ``ids[: i + 1]``, shape ``(n, V)`` float32 (``n`` at most the
+    model's context).
+
+    E.g. with ``ids = prompt_ids + generated``, rows ``len(prompt_ids) - 1 … n - 2`` are the logits
+    each generated token was chosen from (:func:`continuation_nats`), and any row gives a real
+    context's distribution (lesson 7's tail on real text).
+
+    Taught in: lesson 7 (the tail on real text; beam search against sampling).
+    """
+    x = _as_input(ids)
+    context = int(getattr(model.config, "n_positions", None) or model.config.max_position_embeddings)
+    if x.shape[1] > context:
+        raise ValueError(f"{x.shape[1]} tokens: the model reads at most {context} at once; split the text")
+    model.eval()
+    with torch.inference_mode():
+        return model(input_ids=x).logits[0].float().numpy()
+
+
+def continuation_nats(model, prompt_ids: ArrayLike, ids: ArrayLike) -> float:
+    """The model's own (``T = 1``) surprise of a continuation ``ids`` after ``prompt_ids``: the mean of
+    ``-ln p(token)`` over its tokens, nats/token (the statistic beam search minimises in total)."""
+    p = np.asarray(prompt_ids, dtype=np.int64).ravel()
+    g = np.asarray(ids, dtype=np.int64).ravel()
+    if g.size == 0:
+        raise ValueError("the continuation has no tokens")
+    logits = next_token_logits(model, np.concatenate([p, g]))[len(p) - 1 : -1]
+    return float(-np.mean(np.log(_model_probs(logits, g))))
+
 
 def next_token_counts(
     logits: ArrayLike, n: int, temperature: float, seed: int | np.random.Generator,

@@ -30,8 +30,6 @@ from numpy.typing import ArrayLike
 from . import frontend
 from .controls import SEED_MAX, TypedNumber
 from .dashboard_logic import (
-    LENGTH_MAX,
-    LENGTH_MIN,
     MIN_P_STOPS,
     TOP_K_STOPS,
     TOP_P_STOPS,
@@ -536,16 +534,19 @@ class _Dashboard:
         self._generation = 0  # counts the kernel's answers; answers ahead are made for the latest only
         self._last_moved: tuple[str, int] = (next(iter(self.knobs)), 1)  # knob and direction of the last move
         self.prompt = _prompt_box(logic.state.prompt)
-        self.length = NumberBox("", logic.length.value, LENGTH_MIN, LENGTH_MAX, width="70px", number=logic.length)
+        low, high = logic.length_range
+        self.length = NumberBox("", logic.length.value, low, high, width="70px", number=logic.length)
         self.length_slider = widgets.IntSlider(
-            value=logic.length.value, min=LENGTH_MIN, max=LENGTH_MAX, step=50, description="length", readout=False,
+            value=logic.length.value, min=low, max=high, step=getattr(logic.sampler, "length_step", 50),
+            description=f"length ({logic.unit}s)" if logic.unit != "character" else "length", readout=False,
             continuous_update=False, style={"description_width": "initial"}, layout=widgets.Layout(width="260px"),
         )
         self.seed = NumberBox("seed", logic.seed.value, 0, SEED_MAX, number=logic.seed)
         self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.chart_view = chart
-        self.output = frontend.ShadedText()
+        chart.unit = logic.unit
+        self.output = frontend.ShadedText(unit=logic.unit)
         for control in self.knobs.values():
             self.output.follow(control)
         self.output.show_status_in(self.status)
@@ -671,34 +672,55 @@ class TemperatureDashboard(_Dashboard):
     A prompt with a character the model does not know, a length or seed out of range: the message
     shows in red and the last good value stays in use.
 
-    Args:
-        model: a :class:`helpers.char_lstm.CharLSTM` (e.g. ``load_pretrained()``).
-        prompt, temperature, length, seed: initial values of the controls.
-        top_k: characters with their own bar.
+    Over tokens (lesson 7): pass ``sampler=`` a :class:`helpers.token_sampling.TokenSampler` (the
+    small GPT's): the bars show tokens, the length counts tokens, the shade covers whole tokens, and
+    the answers ahead work the same way (:meth:`for_tokens`).
 
-    Used in: lesson 4, section 9 (the dashboard) and the presentation notebook (`make present`).
+    Args:
+        model: a :class:`helpers.char_lstm.CharLSTM` (e.g. ``load_pretrained()``); ignored if
+            ``sampler`` is given.
+        prompt, temperature, length, seed: initial values of the controls.
+        top_k: characters (or tokens) with their own bar.
+        sampler: the sampler to use instead of the character model's ``FastSampler``.
+
+    Used in: lesson 4, section 9 (the dashboard), the presentation notebook (`make present`) and
+    lesson 7 (the dashboard over tokens).
     """
 
     description = "Temperature dashboard"
 
     def __init__(
         self,
-        model: object,
+        model: object = None,
         prompt: str = "ROMEO:\n",
         temperature: float = 0.8,
         length: int = 300,
         seed: int = 0,
         top_k: int = 15,
+        sampler: object = None,
     ) -> None:
-        from .lstm_numpy import FastSampler  # numpy only: the dashboard needs no torch
+        if sampler is None:
+            from .lstm_numpy import FastSampler  # numpy only: the dashboard needs no torch
 
+            sampler = FastSampler(model)
         self.slider = temperature_slider(temperature, max_temperature=3.0)
         self.slider.layout = widgets.Layout(width="100%", max_width="560px")  # shrinks in narrow windows
-        logic = TemperatureLogic(FastSampler(model), prompt, self.slider.value, length, seed, top_k)
+        logic = TemperatureLogic(sampler, prompt, self.slider.value, length, seed, top_k)
         self.bars = frontend.TemperatureChart(*_stops(self.slider), top_k=top_k)
         self.bars.follow(self.slider, "t_index")
         self.slider.observe(lambda change: self._set(temperature=change["new"]), names="value")
         self._wire(logic, {"temperature": self.slider}, self.bars)
+
+    @classmethod
+    def for_tokens(cls, model: object, tokenizer: object, prompt: str = "ROMEO:\n", temperature: float = 0.8,
+                   length: int = 100, seed: int = 0, top_k: int = 10) -> "TemperatureDashboard":
+        """The dashboard over a token model's tokens (lesson 7): ``model`` a ``GPT2LMHeadModel`` (or
+        any causal LM :class:`helpers.token_sampling.TokenSampler` takes) and its ``tokenizer``;
+        ``length`` in tokens; ``top_k`` tokens with their own bar."""
+        from .token_sampling import TokenSampler
+
+        return cls(prompt=prompt, temperature=temperature, length=length, seed=seed, top_k=top_k,
+                   sampler=TokenSampler(model, tokenizer))
 
 
 def _stops(slider: widgets.SelectionSlider) -> tuple[list, list[str]]:

@@ -34,7 +34,7 @@ def stub(*args):
 
 def test_every_checker_the_notebooks_call_is_public():
     names = [exercise.name for _, exercise in EXERCISES]
-    assert len(names) == len(set(names)) == 20
+    assert len(names) == len(set(names)) == 23
     assert all(getattr(check, name) is exercise for name, (_, exercise) in zip(names, EXERCISES))
     assert set(names) <= set(check.__all__)
 
@@ -81,7 +81,7 @@ def _nbgrader_course_hints() -> list[str]:
 
 def test_the_nbgrader_course_hints_are_catalogued():
     hints = _nbgrader_course_hints()
-    assert len(hints) == 7
+    assert len(hints) == 8
     catalogued = [m.hint for _, exercise in EXERCISES for m in exercise.mistakes]
     for hint in hints:
         assert any(hint in text for text in catalogued), f"no catalogued mistake says {hint!r}"
@@ -217,6 +217,66 @@ def _min_p_kept(z, m):
     return np.where(probs >= m * probs.max(), probs, 0.0)
 
 
+# Lesson 7's solution cells, as /work/agents/lesson7_exercises.md gives them to the notebook (the
+# function's body between ### BEGIN SOLUTION and ### END SOLUTION).
+PENALISE_SOLUTION = """
+def penalise(logits, seen_ids, penalty):
+    z = np.array(logits, dtype=float)                   # a copy: the caller's logits stay as they were
+    seen = np.unique(np.asarray(seen_ids, dtype=int))   # each seen token once, however often it appeared
+    z[seen] = np.where(z[seen] < 0, z[seen] * penalty, z[seen] / penalty)
+    return z
+"""
+TAIL_SHARE_SOLUTION = """
+def tail_share(logits, temperature, top):
+    probs = softmax_with_temperature(logits, temperature)
+    order = np.argsort(-logits, kind="stable")   # most likely first
+    return float(probs[order[top:]].sum())        # all but the top ones (nothing left when top >= V)
+"""
+MERGE_SOLUTION = """
+def merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)   # the pair becomes one token
+            i += 2               # skip both ids: an overlapping occurrence cannot reuse ids[i + 1]
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+"""
+
+
+def _defined(source: str, replace: tuple[str, str] | None = None):
+    """The function a solution cell defines (after one text substitution, as the nbgrader test makes)."""
+    if replace is not None:
+        assert replace[0] in source
+        source = source.replace(*replace)
+    names = {"np": np, "softmax_with_temperature": softmax.softmax_with_temperature}
+    exec(source, names)  # noqa: S102 - the test's own source
+    return names[source.split("def ", 1)[1].split("(", 1)[0]]
+
+
+def _penalised_loop(z, seen_ids, r):
+    z = np.array(z, dtype=float)
+    for i in set(seen_ids):
+        z[i] = z[i] / r if z[i] > 0 else z[i] * r
+    return z
+
+
+def _minbpe_merge(ids, pair, idx):
+    """Karpathy's minbpe ``merge`` (minbpe/base.py), as written there."""
+    newids = []
+    i = 0
+    while i < len(ids):
+        if ids[i] == pair[0] and i < len(ids) - 1 and ids[i + 1] == pair[1]:
+            newids.append(idx)
+            i += 2
+        else:
+            newids.append(ids[i])
+            i += 1
+    return newids
+
+
 RIGHT = {
     "softmax_with_temperature": [lambda z, t: softmax.softmax_with_temperature(z, t)],
     "gains_when_heated": [
@@ -251,6 +311,13 @@ RIGHT = {
         lambda z, m: softmax.softmax_with_temperature(sampling.min_p(z, m)),
     ],
     "nucleus_size": [lambda z, t, p, last: int(_nucleus(z, p, t, last).sum())],
+    "repetition_penalty": [_defined(PENALISE_SOLUTION), _penalised_loop],
+    "tail_share": [_defined(TAIL_SHARE_SOLUTION), lambda z, t, k: 1 - np.sort(_p(z, t))[::-1][:k].sum()],
+    "merge_pair": [
+        _defined(MERGE_SOLUTION), _minbpe_merge,
+        lambda ids, pair, new_id: tuple(_minbpe_merge(ids, pair, new_id)),  # a tuple is a sequence of ids too
+        lambda ids, pair, new_id: np.array(_minbpe_merge(ids, pair, new_id), dtype=np.int64),
+    ],
 }
 
 
@@ -291,6 +358,9 @@ UNEXPLAINED = {
     "temperature_detective": (lambda z, c: 0.05, "*maximise* it"),
     "top_p_filter": (lambda z, p: np.where(np.arange(z.size) == np.argmin(z), -np.inf, z), "expected to keep tokens"),
     "nucleus_size": (lambda z, t, p, last: 1, "expected"),
+    "repetition_penalty": (lambda z, s, r: np.asarray(z) * 0.9, "expected [1.3333, -1.5, 0.5, -4.5, 1.0, 0.0]"),
+    "tail_share": (lambda z, t, k: 0.5, "expected 0.1295, got 0.5000"),
+    "merge_pair": (lambda ids, pair, new_id: list(ids)[::-1], "expected [9, 3, 9], got [2, 1, 3, 2, 1]"),
 }
 ALWAYS_EXPLAINED = {"temperature_for_perplexity", "min_p_distribution"}  # their last mistake catches every answer
 
@@ -384,6 +454,54 @@ def test_hints_quote_the_case():
     with pytest.raises(check.ExerciseFailed) as failed:
         check.chi_square_statistic(lambda c, p: float(np.sum((c / c.sum() - p) ** 2 / p)))
     assert "n = 100 times too small" in str(failed.value) and "for counts [48, 30, 22]" in str(failed.value)
+
+
+def test_lesson7_references_agree_with_the_token_helpers():
+    """The checkers' numpy references give what helpers.token_sampling (the lesson's code, which
+    loads PyTorch) gives, on every case."""
+    from helpers import token_sampling
+    from helpers.exercises import lesson7
+
+    for c in lesson7.repetition_penalty.the_cases():
+        np.testing.assert_allclose(lesson7.repetition_penalty_reference(*c.args),
+                                   token_sampling.repetition_penalty(*c.args), rtol=0, atol=0)
+    for c in lesson7.tail_share.the_cases():
+        assert lesson7.tail_share_reference(*c.args) == pytest.approx(token_sampling.tail_mass(*c.args), abs=1e-15)
+    np.testing.assert_array_equal(lesson7._ZIPF, token_sampling.zipf_logits(1000))
+
+
+def test_the_penalty_solution_with_negative_logits_divided_gets_its_hint():
+    """The substitution proposed for tests/test_nbgrader_course.py's MISTAKES (lesson 7)."""
+    right, wrong = "z[seen] * penalty, z[seen] / penalty)", "z[seen] / penalty, z[seen] / penalty)"
+    wrong = _defined(PENALISE_SOLUTION, (right, wrong))
+    with pytest.raises(check.ExerciseFailed, match="transformers multiplies negative logits by the penalty") as failed:
+        check.repetition_penalty(wrong)
+    assert failed.value.mistake == "divides_negative_logits"
+
+
+def test_merge_compared_with_a_list_is_told_a_list_never_equals_a_tuple():
+    """``[ids[i], ids[i + 1]] == pair`` with pair a tuple is never true: nothing is merged."""
+    def merge(ids, pair, new_id):
+        out, i = [], 0
+        while i < len(ids):
+            if [ids[i], ids[i + 1] if i + 1 < len(ids) else None] == pair:
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        return out
+
+    with pytest.raises(check.ExerciseFailed, match=re.escape("[1, 2] == (1, 2) is False")):
+        check.merge_pair(merge)
+
+
+def test_merge_that_forgets_return_is_told_so():
+    def merge(ids, pair, new_id):
+        ids[:] = _minbpe_merge(ids, pair, new_id)  # edits the list in place and returns nothing
+
+    with pytest.raises(check.ExerciseFailed, match="forget `return`"):
+        check.merge_pair(merge)
 
 
 # --- what a student sees in Jupyter -------------------------------------------------------------------------

@@ -83,6 +83,12 @@ MISTAKES = {
         "return kept",
         "did not renormalise",
     ),
+    "07_from_characters_to_tokens": Mistake(
+        "ex1_repetition_penalty",  # every seen logit divided, negative ones too: those tokens become MORE likely
+        "z[seen] * penalty, z[seen] / penalty)",
+        "z[seen] / penalty, z[seen] / penalty)",
+        "transformers multiplies negative logits by the penalty",
+    ),
 }
 
 STUDENTS = ("solution", "blank", "mistake")
@@ -187,7 +193,7 @@ _PREPARED: dict[Path, Future] = {}
 _GRADED: dict[Path, Future] = {}  # lesson -> its solution graded (in the background, once nbval has run it)
 _POOL: list[ThreadPoolExecutor] = []
 _NICENESS: list[int] = [0]
-PREPARATION_ORDER = ["04", "03", "06", "05", "05b", "02", "01"]  # longest first (lesson numbers)
+PREPARATION_ORDER = ["04", "07", "03", "06", "05", "05b", "02", "01"]  # longest first (lesson numbers)
 
 
 def _longest_first(lessons: list[Path]) -> list[Path]:

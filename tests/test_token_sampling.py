@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
+import transformers
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from transformers import GPT2Config, GPT2LMHeadModel, RepetitionPenaltyLogitsProcessor
@@ -176,6 +177,26 @@ def test_the_kv_cache_gives_the_loop_without_it(tiny):
         plain = ts.sample_tokens(model, tokenizer, PROMPT, 30, t, seed=2, use_cache=False)
         assert np.array_equal(cached.ids, plain.ids) and cached.text == plain.text
         np.testing.assert_allclose(cached.logits, plain.logits, atol=1e-4)
+
+
+def test_the_fast_step_gives_the_models_logits_bit_for_bit(tiny):
+    model, tokenizer, sampler = tiny
+    assert sampler._step is not None  # the tiny GPT-2 takes the fast path, so every test here covers it
+    state = sampler.prompt_state(PROMPT)
+    kv, cache = state.kv, transformers.DynamicCache(list(state.kv))
+    for token in tokens.encode(tokenizer, " the king and the queen, my lord"):
+        fast, kv = sampler._step(int(token), kv)
+        with torch.inference_mode():
+            out = model(input_ids=torch.tensor([[int(token)]]), cache=cache, use_cache=True)
+        cache = out.cache
+        assert torch.equal(fast, out.logits[0, -1])
+        assert all(torch.equal(k, layer.keys) and torch.equal(v, layer.values) for (k, v), layer in zip(kv, cache.layers))
+    slow = ts.TokenSampler(model, tokenizer, fast=False)
+    assert slow._step is None
+    for t in (0.0, 0.9):
+        a, b = sampler.continuation(state, 40, t, seed=3), slow.continuation(slow.prompt_state(PROMPT), 40, t, seed=3)
+        assert np.array_equal(a.ids, b.ids) and np.array_equal(a.logits, b.logits)
+    assert not ts.Gpt2Step.supports(model.train()) and ts.Gpt2Step.supports(model.eval())
 
 
 @pytest.mark.parametrize("reuse", ["cache", "recompute"])

@@ -6,7 +6,7 @@ mistake (dividing probabilities instead of logits, forgetting to subtract the ma
 T = 0, …), not just "wrong". An unwritten exercise (``raise NotImplementedError()``) is rejected
 with a reminder to write it.
 
-One module per lesson (:mod:`~helpers.exercises.lesson1` … :mod:`~helpers.exercises.lesson6`)
+One module per lesson (:mod:`~helpers.exercises.lesson1` … :mod:`~helpers.exercises.lesson7`)
 holds that lesson's exercises, each a reference function, its cases and a catalogue of named
 mistakes (a wrong implementation and its hint); :mod:`~helpers.exercises.runner` is the one runner
 that checks them all. A mistake is one line in the exercise's ``mistakes`` list, e.g. in
@@ -21,7 +21,7 @@ guide, "Grading", shows how).
 
 from __future__ import annotations
 
-from . import lesson1, lesson2, lesson3, lesson4, lesson5, lesson5b, lesson6
+from . import lesson1, lesson2, lesson3, lesson4, lesson5, lesson5b, lesson6, lesson7
 from .lesson1 import gains_when_heated, softmax_with_temperature, temperature_for_perplexity
 from .lesson2 import chi_square_statistic, first_change_temperature, sample_steps
 from .lesson3 import rnn_step, text_perplexity, wrong_gradients
@@ -29,11 +29,12 @@ from .lesson4 import lstm_step, temper_probabilities, tempered_rows
 from .lesson5 import crossing_temperature, invented_word_rate, spearman_interval
 from .lesson5b import characters_needed, temperature_detective
 from .lesson6 import min_p_distribution, nucleus_size, top_p_filter
+from .lesson7 import merge_pair, repetition_penalty, tail_share
 from .runner import Exercise, ExerciseFailed, Mistake
 
 LESSONS = {
     "lesson1": lesson1, "lesson2": lesson2, "lesson3": lesson3, "lesson4": lesson4,
-    "lesson5": lesson5, "lesson5b": lesson5b, "lesson6": lesson6,
+    "lesson5": lesson5, "lesson5b": lesson5b, "lesson6": lesson6, "lesson7": lesson7,
 }
 """Each lesson's module; its ``EXERCISES`` lists its checkers in the lesson's order."""
 
@@ -46,4 +47,5 @@ __all__ = [
     "spearman_interval", "crossing_temperature", "invented_word_rate",
     "characters_needed", "temperature_detective",
     "top_p_filter", "min_p_distribution", "nucleus_size",
+    "repetition_penalty", "tail_share", "merge_pair",
 ]

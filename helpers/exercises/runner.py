@@ -39,7 +39,7 @@ class ExerciseFailed(AssertionError):
     ``mistake`` is the name of the catalogued mistake your answer reproduced (``None`` for the
     general message), so that tests can tell which hint was given.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     def __init__(self, message: str, mistake: str | None = None) -> None:
@@ -64,7 +64,7 @@ class Unreadable(ValueError):
     """Raised by an exercise's ``read`` when an answer is not of the kind asked for (a list where one
     number was asked, say); the answer then stays as it was, and ``Attempt.readable`` is False.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
 
@@ -72,7 +72,7 @@ class Unreadable(ValueError):
 class Raised:
     """What a call gave when it raised instead of returning: equal to another of the same type.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     error: BaseException
@@ -95,7 +95,7 @@ class Mistake:
     property of the answer instead (a shape, a sum, a NaN, an interval around 0): ``spot(attempt)``
     returns True; the wrong implementation then shows, in the tests, that the hint is reachable.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     name: str
@@ -110,7 +110,7 @@ class Case:
     """One call of the student's function: its arguments, and named facts hints can quote
     (``info``, e.g. a description of the case).
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     args: tuple
@@ -120,7 +120,7 @@ class Case:
 def case(*args: Any, **info: Any) -> Case:
     """``case(logits, 0.5, kind="batch")``: the arguments of one call, and facts for the hints.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
     return Case(args, info)
 
@@ -154,7 +154,7 @@ def _quietly(fn: Callable[..., Any], args: tuple, silent: bool = False) -> Any:
 def shown(x: Any, digits: int = 4) -> Any:
     """A value as a hint prints it: arrays as rounded lists, floats rounded.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
     if isinstance(x, np.ndarray):
         return np.round(x, digits).tolist() if x.dtype.kind == "f" else x.tolist()
@@ -170,7 +170,7 @@ def close(atol: float = 1e-6, rtol: float = 1e-6) -> Callable[[Any, Any], bool]:
     student's NaN matches a mistake's), ``None`` only with ``None``, pairs element by element,
     anything else with ``==``.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     def same(a: Any, b: Any) -> bool:
@@ -196,7 +196,7 @@ class Attempt:
     exercise's parameter names, ``got`` (the answer, read), ``want`` (the reference's), ``raw`` (the
     answer as returned), the case's ``info`` and the exercise's ``quotes`` (computed when asked).
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     def __init__(self, exercise: Exercise, fn: Callable[..., Any], the_case: Case, silent: bool = False) -> None:
@@ -261,7 +261,7 @@ class Exercise:
     - ``general``: the message when no catalogued mistake reproduces the answer;
     - ``success``: what a right answer prints (after "✅ Correct! "), may quote the last case.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
 
     name: str
@@ -379,7 +379,7 @@ class Exercise:
 def number(x: Any) -> float:
     """One number (a float, an int, a 0-d array), else :class:`Unreadable`.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
     if isinstance(x, (str, bytes, bool)) or x is None:
         raise Unreadable(x)
@@ -392,7 +392,7 @@ def number(x: Any) -> float:
 def numbers(x: Any) -> np.ndarray:
     """A float array, else :class:`Unreadable`.
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
     if isinstance(x, (str, bytes)) or x is None:
         raise Unreadable(x)
@@ -402,6 +402,6 @@ def numbers(x: Any) -> np.ndarray:
 def unreadable(attempt: Attempt) -> bool:
     """A ``spot`` for answers of the wrong kind (not one raised by the student's code).
 
-    Used by: every lesson's checks (the exercises of lessons 1 to 6, through helpers.exercises).
+    Used by: every lesson's checks (the exercises of lessons 1 to 7, through helpers.exercises).
     """
     return not attempt.readable and not isinstance(attempt.raw, Raised)

@@ -60,6 +60,7 @@ class _Chart(anywidget.AnyWidget):
     logits = t.List(t.Float()).tag(sync=True)
     labels = t.List(t.Unicode()).tag(sync=True)
     context = t.Unicode("").tag(sync=True)
+    unit = t.Unicode("character").tag(sync=True)  # what the bars are: "character", or "token" (lesson 7)
     colors = t.Dict(COLORS).tag(sync=True)
     font_pt = t.Float(PROJECTOR_FONT_PT).tag(sync=True)
     temperatures = t.List(t.Float()).tag(sync=True)
@@ -130,10 +131,10 @@ class TemperatureChart(_Chart):
         super().__init__(kind="temperature", temperatures=list(temperatures), t_labels=list(t_labels), top_k=top_k)
 
     def state(self) -> dict:
-        return temperature_chart_state(self.logits, self.labels, self.temperature, self.top_k, self.context)
+        return temperature_chart_state(self.logits, self.labels, self.temperature, self.top_k, self.context, self.unit)
 
     def _still(self):
-        chart = TemperatureBars(top_k=self.top_k)
+        chart = TemperatureBars(top_k=self.top_k, unit=self.unit)
         chart.show_logits(self.logits, self.labels)
         return chart, chart.render(self.temperature)
 
@@ -177,7 +178,8 @@ class TruncationChart(_Chart):
         return Truncation(top_k or None, top_p if top_p < 1.0 else None, min_p or None, self._index("order_index") == 1)
 
     def state(self) -> dict:
-        return truncation_chart_state(self.logits, self.labels, self.temperature, self.truncation, self.top, self.context)
+        return truncation_chart_state(self.logits, self.labels, self.temperature, self.truncation, self.top, self.context,
+                                      self.unit)
 
     def _still(self):
         chart = TruncationBars(top=self.top)
@@ -203,6 +205,7 @@ class ShadedText(anywidget.AnyWidget):
     _css = _source("shaded_text.css")
     content = t.Dict({"text": "", "probs": []}).tag(sync=True)
     rgb = t.Unicode(_rgb(TEMPERED_COLOR)).tag(sync=True)
+    unit = t.Unicode("character").tag(sync=True)  # what each shade is the probability of ("token": lesson 7)
     # "IPY_MODEL_<id>" of each followed control, in the order of an answer's key; and of the status line
     sources = t.List(t.Unicode()).tag(sync=True)
     status_source = t.Unicode("").tag(sync=True)

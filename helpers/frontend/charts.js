@@ -105,7 +105,7 @@ function temperatureState(m) {
   return {
     t, labels: [...order.map((j) => labels[j]), "other"], probs: bins(pt), reference: bins(softmax(z, 1)),
     entropy_bits: entropy,
-    title: `Next character ${m.get("context")}: T = ${tLabel}, entropy ${entropy.toFixed(2)} bits`,
+    title: `Next ${m.get("unit")} ${m.get("context")}: T = ${tLabel}, entropy ${entropy.toFixed(2)} bits`,
   };
 }
 
@@ -126,7 +126,7 @@ function truncationState(m) {
     t, labels: order.map((j) => labels[j]), final: order.map((j) => final[j]),
     untruncated: order.map((j) => untruncated[j]), kept: order.map((j) => keep[j]),
     kept_count: count, vocab_size: z.length, kept_mass: mass, entropy_bits: entropyBits(final),
-    title: `Next character ${m.get("context")}: T = ${m.get("t_labels")[m.get("t_index")]}, ${text}`,
+    title: `Next ${m.get("unit")} ${m.get("context")}: T = ${m.get("t_labels")[m.get("t_index")]}, ${text}`,
   };
 }
 
@@ -180,7 +180,7 @@ function drawTemperature(el, model) {
   const { svg, colors, pt, title } = frame(el, model);
   title.setAttribute("font-size", `${pt + 1}pt`);
   const n = Math.min(model.get("top_k"), model.get("logits").length) + 1;
-  const ax = axes(svg, n, "probability", "next character (top by probability, then all others)", colors, pt);
+  const ax = axes(svg, n, "probability", `next ${model.get("unit")} (top by probability, then all others)`, colors, pt);
   const make = (width, fill, opacity) => Array.from({ length: n }, (_, i) => node(svg, "rect", {
     x: ax.x(i - width / 2), width: width * ax.unit, y: ax.y(0), height: 0, fill, "fill-opacity": opacity }));
   const reference = make(0.8, colors.model, 0.45), bars = make(0.5, colors.tempered, 1);
@@ -202,7 +202,7 @@ function drawTruncation(el, model) {
   const { svg, colors, pt, title } = frame(el, model);
   title.setAttribute("font-size", `${pt - 1}pt`); // a long title, as the still's
   const n = Math.min(model.get("top"), model.get("logits").length);
-  const ax = axes(svg, n, "probability", `next character (the ${n} most likely, in the model's order)`, colors, pt);
+  const ax = axes(svg, n, "probability", `next ${model.get("unit")} (the ${n} most likely, in the model's order)`, colors, pt);
   plotBox(el, ax);
   const defs = node(svg, "defs");
   const id = `hatch-${Math.random().toString(36).slice(2)}`;

@@ -38,7 +38,7 @@ function render({ model, el }) {
     const state = JSON.stringify({ text, probs });
     if (el.dataset.state === state) return; // already shown (an answer ahead, then the kernel's)
     const color = model.get("rgb");
-    key.replaceChildren("shade = how unlikely each character was: ");
+    key.replaceChildren(`shade = how unlikely each ${model.get("unit")} was: `);
     for (const q of [1.0, 0.3, 0.1, 0.03, 0.01]) {
       span(key, `\u00a0p = ${q}\u00a0`, q, `p = ${q}`, color);
       key.append(" ");

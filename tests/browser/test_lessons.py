@@ -231,3 +231,29 @@ def test_lesson6_truncation_dashboard(page, lab_server, lesson_style):
     assert "length: 1,200 is too large" in ui.texts()[0], ui.texts()[0]
     ui.move(Move("prompt JULIET", prompt, "type", "JULIET:\nThou "), latency_key="prompt")
     _finish(page, lab_server, name)
+
+
+def test_lesson7_dashboard_over_tokens(page, lab_server, lesson_style):
+    """Lesson 7's dashboard on the small GPT: the bars are tokens (drawn in the page from the model's
+    1,024 logits), the text is the kernel's (our KV-cache loop), lengths count tokens."""
+    from helpers import gpt
+
+    name = "07_from_characters_to_tokens.ipynb"
+    model, tokenizer, _ = gpt.load(gpt.DEFAULT_FOLDER)
+    ui = _run_and_open(page, lab_server, name, "widgets.TemperatureDashboard.for_tokens(", "lesson 7 · dashboard over tokens",
+                       model=model, tokenizer=tokenizer)
+    prompt, temperature, length, length_box, seed = 0, 1, 2, 3, 4
+    assert "next token" in ui.texts()[1] and "bits/token" in ui.texts()[1], ui.texts()[1]
+    for gesture in ["right"] * 4 + ["left"] * 4 + ["home", "right", "end", "left"]:
+        ui.move(Move(f"T {gesture}", temperature, gesture), latency_key="temperature T")
+    ui.move(Move("length right", length, "right"), latency_key="length")
+    ui.move(Move("seed 5", seed, "type", "5"), latency_key="seed")
+    ui.move(Move("length 500", length_box, "type", "500"))
+    error = ui.texts()[0]
+    assert "length: 500 is too large: type a whole number from 10 to 200" in error, error
+    ui.move(Move("length 60", length_box, "type", "60"), latency_key="length")
+    ui.move(Move("prompt JULIET", prompt, "type", "JULIET:\nO Romeo"), latency_key="prompt")
+    ui.move(Move("prompt too long", prompt, "type", "O Romeo, Romeo! " * 20))
+    error = ui.texts()[0]
+    assert error.startswith("Not used: prompt:") and "shorten it" in error, error
+    _finish(page, lab_server, name)
