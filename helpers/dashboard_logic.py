@@ -149,7 +149,7 @@ def truncation_chart_state(
     }
 
 
-def text_content(text: str, probs: ArrayLike) -> dict:
+def text_content(text: str, probs: ArrayLike, starts: Sequence[int] | None = None) -> dict:
     """The generated text and the model's own probability of each character, rounded to
     :data:`PROB_DIGITS` significant digits (enough for its shade and its hover label): what the
     page's shaded text receives (a few bytes per character).
@@ -159,7 +159,10 @@ def text_content(text: str, probs: ArrayLike) -> dict:
     p = np.asarray(probs, dtype=np.float64)
     if p.shape != (len(text),):
         raise ValueError(f"need one probability per character: {len(text)} characters, shape {p.shape}")
-    return {"text": text, "probs": [float(f"{q:.{PROB_DIGITS}g}") for q in p]}
+    content = {"text": text, "probs": [float(f"{q:.{PROB_DIGITS}g}") for q in p]}
+    if starts is not None:  # where each token starts (lesson 7): the page marks the boundaries
+        content["starts"] = [int(i) for i in starts]
+    return content
 
 
 def _still_html(status: str, png: bytes, text: str, probs: ArrayLike) -> str:
@@ -316,7 +319,7 @@ class DashboardLogic:
 
     def text_content(self) -> dict:
         """The text and its per-character probabilities, as the page receives them (:func:`text_content`)."""
-        return text_content(self.result.text, self._char_probs())
+        return text_content(self.result.text, self._char_probs(), getattr(self.result, "token_starts", None))
 
     def chart_data(self) -> dict:
         """What the page's chart receives once per prompt: the ``V`` logits, their labels, the context."""

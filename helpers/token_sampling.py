@@ -393,6 +393,14 @@ class TokenContinuation:
     kv: _KV = field(repr=False)
 
     @property
+    def token_starts(self) -> list[int] | None:
+        """The index in :attr:`text` where each token starts (``[0, len(pieces[0]), …]``), or ``None``
+        when the pieces do not spell the text (a character split across tokens)."""
+        if "".join(self.pieces) != self.text:
+            return None
+        return [0, *np.cumsum([len(p) for p in self.pieces[:-1]]).tolist()] if self.pieces else []
+
+    @property
     def char_probs(self) -> NDArray[np.float64]:
         """One probability per character of :attr:`text`: that of the token the character belongs to
         (the shade of lesson 7's dashboard covers whole tokens), shape ``(len(text),)``. If a
@@ -798,7 +806,10 @@ def sweep(
     prompt and seed, each reusing the one before up to its first flipped choice (shared noise).
 
     The surprise counts whole tokens: those that spell the first ``chars`` characters (the last one
-    may run past them). Taught in: lesson 7 (the sweep over tokens, beside lesson 5's).
+    may run past them).
+
+    Taught in: lesson 7, section 5 (lesson 5's measurements for characters and tokens) and section 6
+    (the penalties against changing T).
     """
     chars = _check_length(chars)
     truncation, penalties = truncation or Truncation(), penalties or Penalties()
@@ -854,7 +865,10 @@ def next_token_logits(model, ids: ArrayLike) -> NDArray[np.float32]:
 
 def continuation_nats(model, prompt_ids: ArrayLike, ids: ArrayLike) -> float:
     """The model's own (``T = 1``) surprise of a continuation ``ids`` after ``prompt_ids``: the mean of
-    ``-ln p(token)`` over its tokens, nats/token (the statistic beam search minimises in total)."""
+    ``-ln p(token)`` over its tokens, nats/token (the statistic beam search minimises in total).
+
+    Taught in: lesson 7, section 6 (beam search against sampling).
+    """
     p = np.asarray(prompt_ids, dtype=np.int64).ravel()
     g = np.asarray(ids, dtype=np.int64).ravel()
     if g.size == 0:

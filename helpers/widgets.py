@@ -674,7 +674,8 @@ class TemperatureDashboard(_Dashboard):
 
     Over tokens (lesson 7): pass ``sampler=`` a :class:`helpers.token_sampling.TokenSampler` (the
     small GPT's): the bars show tokens, the length counts tokens, the shade covers whole tokens, and
-    the answers ahead work the same way (:meth:`for_tokens`).
+    the answers ahead work the same way:
+    ``TemperatureDashboard(sampler=token_sampling.TokenSampler(model, tokenizer), length=100, top_k=10)``.
 
     Args:
         model: a :class:`helpers.char_lstm.CharLSTM` (e.g. ``load_pretrained()``); ignored if
@@ -710,17 +711,6 @@ class TemperatureDashboard(_Dashboard):
         self.bars.follow(self.slider, "t_index")
         self.slider.observe(lambda change: self._set(temperature=change["new"]), names="value")
         self._wire(logic, {"temperature": self.slider}, self.bars)
-
-    @classmethod
-    def for_tokens(cls, model: object, tokenizer: object, prompt: str = "ROMEO:\n", temperature: float = 0.8,
-                   length: int = 100, seed: int = 0, top_k: int = 10) -> "TemperatureDashboard":
-        """The dashboard over a token model's tokens (lesson 7): ``model`` a ``GPT2LMHeadModel`` (or
-        any causal LM :class:`helpers.token_sampling.TokenSampler` takes) and its ``tokenizer``;
-        ``length`` in tokens; ``top_k`` tokens with their own bar."""
-        from .token_sampling import TokenSampler
-
-        return cls(prompt=prompt, temperature=temperature, length=length, seed=seed, top_k=top_k,
-                   sampler=TokenSampler(model, tokenizer))
 
 
 def _stops(slider: widgets.SelectionSlider) -> tuple[list, list[str]]:

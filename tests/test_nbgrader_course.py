@@ -193,7 +193,7 @@ _PREPARED: dict[Path, Future] = {}
 _GRADED: dict[Path, Future] = {}  # lesson -> its solution graded (in the background, once nbval has run it)
 _POOL: list[ThreadPoolExecutor] = []
 _NICENESS: list[int] = [0]
-PREPARATION_ORDER = ["04", "07", "03", "06", "05", "05b", "02", "01"]  # longest first (lesson numbers)
+PREPARATION_ORDER = ["04", "03", "06", "07", "05", "05b", "02", "01"]  # longest first (lesson numbers)
 
 
 def _longest_first(lessons: list[Path]) -> list[Path]:

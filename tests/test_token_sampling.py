@@ -302,3 +302,35 @@ def test_bad_input_gets_clear_errors(tiny):
         ts.zipf_logits(100, 0.0)
     with pytest.raises(ValueError, match="reuse"):
         ts.TokenSampler(model, tokenizer, reuse="both")
+
+
+def test_the_dashboard_logic_runs_over_tokens(tiny):
+    """Lesson 7's dashboard: lesson 4's logic on a TokenSampler (bars of tokens, lengths in tokens, a
+    shade per token, the text of our plain loop, answers ahead reused)."""
+    from helpers.dashboard_logic import TemperatureLogic
+
+    model, tokenizer, sampler = tiny
+    # a seed whose text has no character split across tokens (the random tiny model emits stray bytes)
+    seed = next(s for s in range(50) if sampler.continuation(PROMPT, 20, 0.8, s).token_starts is not None)
+    logic = TemperatureLogic(sampler, PROMPT, temperature=0.8, length=20, seed=seed, top_k=5)
+    result = logic.generate()
+    reference = ts.sample_tokens(model, tokenizer, PROMPT, 20, 0.8, seed=seed)
+    assert result.text == reference.text
+    content = logic.text_content()
+    assert content["text"] == result.text and len(content["probs"]) == len(result.text)
+    assert content["starts"] == [0, *np.cumsum([len(p) for p in result.pieces[:-1]]).tolist()]
+    first = result.pieces[0]
+    assert content["probs"][: len(first)] == [float(f"{result.probs[0]:.4g}")] * len(first)  # one shade per token
+    chart = logic.chart_state()
+    assert chart["title"].startswith("Next token") and len(chart["labels"]) == 6
+    assert set(chart["labels"][:-1]) <= set(sampler.labels)
+    assert "bits/token" in logic.status_html() and "next token" in logic.status_html()
+    assert logic.chart_data()["labels"] == sampler.labels
+    low, high = sampler.length_range
+    assert not logic.type_length(str(high + 1)) and f"from {low} to {high}" in logic.error_html
+    answer = logic.preview(temperature=1.3)
+    logic.temperature = 1.3
+    assert logic.generate() is answer.result and answer.result.text == ts.sample_tokens(
+        model, tokenizer, PROMPT, 20, 1.3, seed=seed).text
+    assert "tokens are unchanged" in logic.status_html()
+    assert not logic.set_prompt("the king " * 40) and "shorten it" in logic.error_html

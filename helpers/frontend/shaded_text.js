@@ -34,8 +34,8 @@ function render({ model, el }) {
   const body = document.createElement("div");
   body.className = "lesson-shaded-body";
   el.replaceChildren(key, body);
-  const show = ({ text, probs }) => {
-    const state = JSON.stringify({ text, probs });
+  const show = ({ text, probs, starts }) => {
+    const state = JSON.stringify(starts ? { text, probs, starts } : { text, probs });
     if (el.dataset.state === state) return; // already shown (an answer ahead, then the kernel's)
     const color = model.get("rgb");
     key.replaceChildren(`shade = how unlikely each ${model.get("unit")} was: `);
@@ -43,8 +43,12 @@ function render({ model, el }) {
       span(key, `\u00a0p = ${q}\u00a0`, q, `p = ${q}`, color);
       key.append(" ");
     }
+    if (starts) key.append("· a thin line marks where each token starts");
     const fragment = document.createDocumentFragment();
     [...text].forEach((ch, i) => span(fragment, ch, probs[i], `p = ${probs[i].toFixed(3)}`, color));
+    for (const i of starts || []) { // tokens (lesson 7): a thin line where each one starts
+      if (i > 0 && i < fragment.children.length) fragment.children[i].classList.add("lesson-token-start");
+    }
     body.replaceChildren(fragment);
     el.dataset.state = state;
   };
