@@ -264,3 +264,16 @@ def test_the_command_line_trains_saves_and_evaluates(corpus_file, tmp_path, caps
     printed = capsys.readouterr().out
     assert f"recorded {record['val_loss_per_token']:.4f} nats/token" in printed and "matches" in printed
     assert np.isclose(float(printed.split("validation ")[1].split(" nats/token")[0]), record["val_loss_per_token"], atol=1e-4)
+
+
+def test_the_shipped_model_s_recorded_validation_loss_is_recomputed(corpus_text):
+    """data/gpt_tokens: its record (what lesson 7 prints) is what its weights give on the validation
+    split today, per token and per character, within the goal (at most 1.70 nats/char)."""
+    model, tokenizer, record = gpt.load(gpt.DEFAULT_FOLDER)
+    assert record["corpus_sha256"] == data.CORPUS_SHA256 and record["weights_dtype"] == "float16"
+    val = gpt.validation_loss(model, tokenizer, data.train_val_split(corpus_text)[1])
+    assert val.per_token == pytest.approx(record["val_loss_per_token"], abs=1e-4)
+    assert val.per_char == pytest.approx(record["val_loss_per_char"], abs=1e-4) and val.per_char <= 1.70
+    assert (val.tokens, val.chars) == (record["val_tokens"], record["val_chars"])
+    size = sum(f.stat().st_size for f in gpt.DEFAULT_FOLDER.iterdir())
+    assert size < 5e6, f"data/gpt_tokens is {size / 1e6:.1f} MB: the issue allows under 5 MB"
