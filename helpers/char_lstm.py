@@ -377,7 +377,7 @@ def save_checkpoint(path: str | Path, model: CharLSTM, vocab: data.Vocabulary, i
 def load_checkpoint(path: str | Path) -> tuple[CharLSTM, data.Vocabulary, dict]:
     """Load a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
 
-    Used by: load_pretrained and load_run (lesson 4, sections 3 and 4).
+    Used by: load_pretrained and load_run (lesson 4, sections 3 and 4); lesson 7, section 2 (the LSTM's recorded validation loss).
 
     Raises :class:`CheckpointError` naming the file and what to do if it is missing, truncated,
     not a PyTorch file, or not a checkpoint of this course.

@@ -206,20 +206,18 @@ def start_preparations(root: Path, niceness: int = 0, lessons: list[Path] | None
     not done. They run in the same order, so that each one's preparation is the first to be ready."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbgrader")  # two at a time, longest first
     _POOL.append(pool)
-    # the solutions' gradings (light: no execution) each wait for their lesson's preparation only, not in
-    # the preparations' queue
-    _POOL.append(ThreadPoolExecutor(max_workers=len(NOTEBOOKS), thread_name_prefix="nbgrader-grading"))
     _NICENESS[0] = niceness
     for lesson in _longest_first(NOTEBOOKS if lessons is None else lessons):
         _PREPARED[lesson] = pool.submit(prepare, lesson, root, niceness)
 
 
 def grade_solution_later(lesson: Path) -> None:
-    """Grade, as soon as its preparation is done, ``lesson``'s solution as nbval ran it
+    """Queue, after the preparations, the grading of ``lesson``'s solution as nbval ran it
     (tests/conftest.py calls this when nbval has run the lesson's last cell): the test below then
-    finds it graded. Without the background preparations, the test grades it itself."""
+    finds it graded. Without the background preparations, the test grades it itself. (Measured: run
+    as soon as each preparation is done, the gradings slowed the browser stage more than they saved.)"""
     if _POOL and lesson in _PREPARED and lesson not in _GRADED:
-        _GRADED[lesson] = _POOL[1].submit(lambda: grade_solution(_PREPARED[lesson].result(), lesson, _NICENESS[0]))
+        _GRADED[lesson] = _POOL[0].submit(lambda: grade_solution(_PREPARED[lesson].result(), lesson, _NICENESS[0]))
 
 
 def grade_solution(course: Path, lesson: Path, niceness: int = 0) -> Path:
