@@ -458,7 +458,7 @@ class TruncationLogic(DashboardLogic):
         view, truncation = self.view, self.truncation
         return (
             f"<b>T = {temperature_label(self.temperature)}</b> · {truncation.describe()}<br>"
-            f"<b>{view.kept_count} of {view.vocab_size}</b> characters survive, holding "
+            f"<b>{view.kept_count} of {view.vocab_size}</b> {self.unit}s survive, holding "
             f"<b>{view.kept_mass:.0%}</b> of the model's own probability · final entropy "
             f"<b>{view.entropy_bits:.2f} bits</b> · the text below uses these knobs at every step "
             f"(distinct 4-grams {self._distinct()})"

@@ -734,10 +734,15 @@ class TruncationDashboard(_Dashboard):
     neighbouring stops after each move (answers ahead), so a one-stop move of any knob shows at once.
     The logic is :class:`helpers.dashboard_logic.TruncationLogic`.
 
+    Over tokens, as :class:`TemperatureDashboard`: pass ``sampler=`` a
+    :class:`helpers.token_sampling.TokenSampler` (lengths in tokens, the bars and the counts of
+    survivors are tokens).
+
     Args:
-        model: a :class:`helpers.char_lstm.CharLSTM`.
+        model: a :class:`helpers.char_lstm.CharLSTM`; ignored if ``sampler`` is given.
         prompt, temperature, top_k, top_p, min_p, temperature_last, length, seed: initial values
             (``top_k=None``, ``top_p=1`` and ``min_p=0`` are "off").
+        sampler: the sampler to use instead of the character model's ``FastSampler``.
 
     Used in: lesson 6, section 6 (a live dashboard with every knob).
     """
@@ -746,7 +751,7 @@ class TruncationDashboard(_Dashboard):
 
     def __init__(
         self,
-        model: object,
+        model: object = None,
         prompt: str = "ROMEO:\nI will ",
         temperature: float = 1.0,
         top_k: int | None = None,
@@ -755,11 +760,14 @@ class TruncationDashboard(_Dashboard):
         temperature_last: bool = False,
         length: int = 300,
         seed: int = 0,
+        sampler: object = None,
     ) -> None:
-        from .lstm_numpy import FastSampler  # numpy only: the dashboard needs no torch
+        if sampler is None:
+            from .lstm_numpy import FastSampler  # numpy only: the dashboard needs no torch
 
+            sampler = FastSampler(model)
         self.temperature = temperature_slider(temperature, max_temperature=3.0)
-        logic = TruncationLogic(FastSampler(model), prompt, self.temperature.value, top_k, top_p, min_p,
+        logic = TruncationLogic(sampler, prompt, self.temperature.value, top_k, top_p, min_p,
                                 temperature_last, length, seed)  # bad knobs raise clear errors here
         width = widgets.Layout(width="100%", max_width="560px")
         self.temperature.layout = width

@@ -334,3 +334,20 @@ def test_the_dashboard_logic_runs_over_tokens(tiny):
         model, tokenizer, PROMPT, 20, 1.3, seed=seed).text
     assert "tokens are unchanged" in logic.status_html()
     assert not logic.set_prompt("the king " * 40) and "shorten it" in logic.error_html
+
+
+def test_the_truncation_dashboard_runs_over_tokens(tiny):
+    """Lesson 6's dashboard takes the token sampler too: survivors counted in tokens, the text of our
+    plain loop with the same knobs."""
+    from helpers import widgets
+
+    model, tokenizer, sampler = tiny
+    dashboard = widgets.TruncationDashboard(sampler=sampler, prompt=PROMPT, temperature=1.0, top_p=0.9, length=20, seed=1)
+    logic = dashboard.logic
+    assert "tokens survive" in logic.status_html() and logic.chart_state()["title"].startswith("Next token")
+    assert logic.chart_state()["vocab_size"] == V and dashboard.length.value == 20
+    reference = ts.sample_tokens(model, tokenizer, PROMPT, 20, 1.0, seed=1, truncation=Truncation(top_p=0.9))
+    assert dashboard.result.text == reference.text
+    dashboard.top_k.value = 5
+    reference = ts.sample_tokens(model, tokenizer, PROMPT, 20, 1.0, seed=1, truncation=Truncation(top_k=5, top_p=0.9))
+    assert dashboard.result.text == reference.text and logic.view.kept_count <= 5
