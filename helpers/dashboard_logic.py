@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from .lstm_numpy import Continuation, FastSampler, PromptState
 
 __all__ = [
-    "LENGTH_MIN",
-    "LENGTH_MAX",
     "TOP_K_STOPS",
     "TOP_P_STOPS",
     "MIN_P_STOPS",
@@ -59,7 +57,6 @@ __all__ = [
     "TruncationLogic",
 ]
 
-LENGTH_MIN, LENGTH_MAX = 50, 1000  # characters a dashboard generates
 TOP_K_STOPS = (0, 1, 2, 3, 5, 10, 20, 40)  # 0 = off (a slider cannot hold None)
 TOP_P_STOPS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)  # 1 = off
 MIN_P_STOPS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)  # 0 = off
@@ -193,7 +190,9 @@ class DashboardLogic:
     the still chart.
 
     Args:
-        sampler: a :class:`helpers.lstm_numpy.FastSampler`.
+        sampler: a :class:`helpers.lstm_numpy.FastSampler` (characters) or a
+            :class:`helpers.token_sampling.TokenSampler` (tokens): both give the unit, the lengths
+            allowed, the bars' labels and continuations with per-character probabilities.
         prompt, length, seed: initial values; a bad one raises ``ValueError`` with the same message
             the page would show.
 
@@ -206,8 +205,8 @@ class DashboardLogic:
     def __init__(self, sampler: FastSampler, prompt: str, length: int, seed: int) -> None:
         self._ahead: dict[tuple, tuple[tuple, Answer]] = {}  # knob values -> (what it was computed after, answer)
         self.sampler = sampler
-        self.unit: str = getattr(sampler, "unit", "character")  # "token" for lesson 7's TokenSampler
-        self.length_range: tuple[int, int] = getattr(sampler, "length_range", (LENGTH_MIN, LENGTH_MAX))
+        self.unit: str = sampler.unit  # "character", or "token" for lesson 7's TokenSampler
+        self.length_range: tuple[int, int] = sampler.length_range
         self.length = TypedNumber("length", length, *self.length_range)
         self.seed = TypedNumber("seed", seed, 0, SEED_MAX)
         self.state: PromptState = sampler.prompt_state(prompt)  # a bad initial prompt raises its clear error
@@ -229,15 +228,12 @@ class DashboardLogic:
     @property
     def labels(self) -> list[str]:
         """The ``V`` printable labels of the chart's bars (``"␣"`` for a space; a token's, lesson 7)."""
-        from .data import printable
-
-        labels = getattr(self.sampler, "labels", None)
-        return list(labels) if labels is not None else [printable(c) for c in self.chars]
+        return list(self.sampler.labels)
 
     def _char_probs(self) -> np.ndarray:
         """One probability per character of the text: a character model's own; for tokens, the
         probability of the token each character belongs to (so the shade covers whole tokens)."""
-        return getattr(self.result, "char_probs", self.result.probs)
+        return self.result.char_probs
 
     @property
     def context(self) -> str:
@@ -319,7 +315,7 @@ class DashboardLogic:
 
     def text_content(self) -> dict:
         """The text and its per-character probabilities, as the page receives them (:func:`text_content`)."""
-        return text_content(self.result.text, self._char_probs(), getattr(self.result, "token_starts", None))
+        return text_content(self.result.text, self._char_probs(), self.result.token_starts)
 
     def chart_data(self) -> dict:
         """What the page's chart receives once per prompt: the ``V`` logits, their labels, the context."""
@@ -362,7 +358,9 @@ class TemperatureLogic(DashboardLogic):
     The text equals :func:`helpers.char_lstm.sample` with the same arguments (tests check this).
 
     Args:
-        sampler: a :class:`helpers.lstm_numpy.FastSampler`.
+        sampler: a :class:`helpers.lstm_numpy.FastSampler` (characters) or a
+            :class:`helpers.token_sampling.TokenSampler` (tokens): both give the unit, the lengths
+            allowed, the bars' labels and continuations with per-character probabilities.
         prompt, temperature, length, seed: initial values.
         top_k: characters with their own bar.
 

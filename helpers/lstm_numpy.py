@@ -104,6 +104,17 @@ class Continuation:
     recomputed: int
     truncation: Truncation = Truncation()
 
+    @property
+    def char_probs(self) -> np.ndarray:
+        """One probability per character of :attr:`text` (here, :attr:`probs`: a character is a unit),
+        as :class:`helpers.token_sampling.TokenContinuation` gives it for tokens."""
+        return self.probs
+
+    @property
+    def token_starts(self) -> None:
+        """No token boundaries to mark: each character is its own unit (the dashboards' shaded text)."""
+        return None
+
 
 class FastSampler:
     """The same sampler as :func:`helpers.char_lstm.sample`, as a fused float32 numpy loop.
@@ -125,7 +136,22 @@ class FastSampler:
         model: anything with ``.vocab`` and ``.numpy_weights()`` (the arrays described in this
             module's docstring), e.g. a :class:`helpers.char_lstm.CharLSTM`.
         noise_cache_size: how many seeds' noise to keep (a slider revisits a few seeds).
+
+    For the dashboards (:mod:`helpers.dashboard_logic`), as :class:`helpers.token_sampling.TokenSampler`:
+    ``unit`` is ``"character"``, lengths are in ``length_range`` (characters, slider steps of
+    ``length_step``), :attr:`labels` are the bars' labels.
     """
+
+    unit = "character"
+    length_range = (50, 1000)  # characters a dashboard generates
+    length_step = 50
+
+    @property
+    def labels(self) -> list[str]:
+        """``V`` printable labels of the characters for bar charts (``"␣"`` for a space)."""
+        from .data import printable
+
+        return [printable(c) for c in self.vocab.chars]
 
     def __init__(self, model: _NumpyModel, noise_cache_size: int = 8) -> None:
         self._build(model.vocab, model.numpy_weights(), noise_cache_size)

@@ -537,7 +537,7 @@ class _Dashboard:
         low, high = logic.length_range
         self.length = NumberBox("", logic.length.value, low, high, width="70px", number=logic.length)
         self.length_slider = widgets.IntSlider(
-            value=logic.length.value, min=low, max=high, step=getattr(logic.sampler, "length_step", 50),
+            value=logic.length.value, min=low, max=high, step=logic.sampler.length_step,
             description=f"length ({logic.unit}s)" if logic.unit != "character" else "length", readout=False,
             continuous_update=False, style={"description_width": "initial"}, layout=widgets.Layout(width="260px"),
         )

@@ -457,8 +457,8 @@ def test_hints_quote_the_case():
 
 
 def test_lesson7_references_agree_with_the_token_helpers():
-    """The checkers' numpy references give what helpers.token_sampling (the lesson's code, which
-    loads PyTorch) gives, on every case."""
+    """The checkers' references give what the lesson's code, helpers.token_sampling (which loads
+    PyTorch and re-exports helpers.token_logits), gives on every case: one implementation."""
     from helpers import token_sampling
     from helpers.exercises import lesson7
 

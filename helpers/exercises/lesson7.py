@@ -4,9 +4,9 @@ penalty, the share of probability that falls outside the top tokens at a tempera
 Each exercise is a reference, its cases and its catalogue of usual mistakes (see
 :mod:`helpers.exercises.runner`); a teacher adds a mistake with one ``Mistake(...)`` line.
 
-The references are written in numpy here (they agree with :func:`helpers.token_sampling.repetition_penalty`
-and :func:`helpers.token_sampling.tail_mass`, which ``tests/test_exercises.py`` checks), so that
-``import helpers.exercises as check`` does not load PyTorch in the lessons that do not need it.
+The references are :mod:`helpers.token_logits`'s (numpy only, re-exported by
+:mod:`helpers.token_sampling`), so that ``import helpers.exercises as check`` does not load PyTorch in
+the lessons that do not need it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from collections import Counter
 import numpy as np
 
 from ..softmax import softmax_with_temperature as _tempered
+from ..token_logits import repetition_penalty as _repetition_penalty
+from ..token_logits import tail_mass, zipf_logits
 from .runner import Exercise, Mistake, Unreadable, case, close, number, numbers, unreadable
 
 # --- Exercise 1: transformers' repetition penalty ---------------------------------------------------
@@ -32,10 +34,7 @@ def repetition_penalty_reference(logits: np.ndarray, seen_ids: list[int], penalt
 
     Used by: lesson 7, exercise 1's check (``check.repetition_penalty``).
     """
-    z = np.array(logits, dtype=np.float64)
-    seen = np.unique(np.asarray(seen_ids, dtype=np.int64))
-    z[seen] = np.where(z[seen] < 0, z[seen] * penalty, z[seen] / penalty)
-    return z
+    return _repetition_penalty(logits, seen_ids, penalty)
 
 
 def _seen(z, seen_ids) -> np.ndarray:
@@ -143,14 +142,7 @@ def tail_share_reference(logits: np.ndarray, temperature: float, top: int) -> fl
 
     Used by: lesson 7, exercise 2's check (``check.tail_share``).
     """
-    z = np.asarray(logits, dtype=np.float64)
-    probs = _tempered(z, temperature)
-    return float(probs[np.argsort(-z, kind="stable")[top:]].sum())
-
-
-def _zipf(vocab_size: int) -> np.ndarray:
-    """:func:`helpers.token_sampling.zipf_logits` with exponent 1: the token of rank r has logit -ln r."""
-    return -np.log(np.arange(1, vocab_size + 1, dtype=np.float64))
+    return tail_mass(logits, temperature, top)
 
 
 def _tail_of(probs, z, top) -> float:
@@ -158,7 +150,7 @@ def _tail_of(probs, z, top) -> float:
 
 
 _HAND = np.array([3.0, 1.0, 2.0, 0.0, -1.0])
-_ZIPF = _zipf(1000)
+_ZIPF = zipf_logits(1000)
 
 _TAIL_WHERE = "for {what} at temperature = {temperature} and top = {top}"
 
