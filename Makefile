@@ -3,8 +3,9 @@
 #   make test   create .venv, install (with the teacher's nbgrader), run every test (unit, property,
 #               notebooks, the nbgrader course round trip, and the widgets in a real browser: Debian's
 #               Chromium, installed with apt-get if missing)
-# Also: make present (the lesson-4 dashboard full screen, no code: Voila), make screenshots (the
-# README's pictures), make student (student versions), make notebooks (re-run and store outputs).
+# Also: make present (the lesson-4 dashboard full screen, no code: Voila), make slides (the one-session
+# slides, offline), make screenshots (the README's pictures), make student (student versions), make
+# notebooks (re-run and store outputs).
 # make lab LAB_ARGS="--no-browser --port 8890" passes options to JupyterLab; VOILA_ARGS to Voila.
 
 PYTHON ?= python3
@@ -14,11 +15,11 @@ STAMP  := $(VENV)/.installed
 TEACHER_STAMP := $(VENV)/.installed-teacher
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 FIRST_LESSON := notebooks/01_softmax_and_temperature.ipynb
-LESSONS := $(sort $(wildcard notebooks/[0-9]*.ipynb notebooks/presentation/*.ipynb))
+LESSONS := $(sort $(wildcard notebooks/[0-9]*.ipynb notebooks/presentation/*.ipynb notebooks/class/*.ipynb))
 PRESENTATION := notebooks/presentation/temperature_dashboard.ipynb
 VOILA_OPTS := --theme=light --Voila.ip=127.0.0.1 --VoilaConfiguration.extension_denylist=@jupyter/nbgrader --VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension --VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview
 
-.PHONY: install lab test present screenshots student notebooks clean
+.PHONY: install lab test present slides screenshots student notebooks clean
 
 install: $(STAMP)
 
@@ -57,6 +58,7 @@ lab: $(STAMP)
 
 test: $(TEACHER_STAMP)
 	tests/browser/install_chromium.sh
+	$(BIN)/python tools/build_slides.py --assets-only
 	$(BIN)/python -m pytest
 
 # The lesson-4 dashboard for a projector: Voila shows the widgets and the text, not the code.
@@ -64,12 +66,22 @@ test: $(TEACHER_STAMP)
 present: $(STAMP)
 	$(BIN)/python -m voila $(PRESENTATION) $(VOILA_OPTS) $(VOILA_ARGS)
 
-# The README's two screenshots, taken by the browser tests of lessons 1 and 4.
+# The one-session slides (notebooks/class/one_session.ipynb) as a reveal.js deck that works offline:
+# build/slides/one_session.slides.html, its JavaScript beside it (fetched once, verified). SLIDES_ARGS
+# passes options (--out DIR). tests/browser/test_slides.py runs exactly this command.
+slides: $(STAMP)
+	$(BIN)/python tools/build_slides.py $(SLIDES_ARGS)
+
+# The README's two screenshots, taken by the browser tests of lessons 1 and 4, and the teacher's guide's
+# three slides, taken by the slides' browser test.
 screenshots: $(STAMP)
 	tests/browser/install_chromium.sh
-	$(BIN)/python -m pytest tests/browser/test_lessons.py -k "lesson1 or lesson4" -q
+	$(BIN)/python -m pytest tests/browser/test_lessons.py tests/browser/test_slides.py -k "lesson1 or lesson4 or slides" -q
 	cp tests/browser/screenshots/01_softmax_and_temperature/temperature_explorer/02_T_right.png notebooks/images/lesson1_temperature_explorer.png
 	cp tests/browser/screenshots/04_char_lstm/dashboard/02_T_right.png notebooks/images/lesson4_dashboard.png
+	cp tests/browser/screenshots/slides/03_formula.png notebooks/images/slides_formula.png
+	cp tests/browser/screenshots/slides/07_novel_not_creative.png notebooks/images/slides_novel_not_creative.png
+	cp tests/browser/screenshots/slides/10_tokens.png notebooks/images/slides_tokens.png
 
 student: $(TEACHER_STAMP)
 	$(BIN)/python -m helpers.student_versions

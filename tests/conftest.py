@@ -21,6 +21,7 @@ from helpers import data
 ROOT = Path(__file__).resolve().parent.parent
 START = time.monotonic()  # the session's clock, for the timeline in the terminal summary
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+CLASS_NOTEBOOKS = sorted((ROOT / "notebooks" / "class").glob("*.ipynb"))  # the one-session path, the quiz, the rating activity
 
 
 def lesson_id(path: Path) -> str:

@@ -21,12 +21,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = ROOT / "helpers"
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")) + sorted((ROOT / "notebooks" / "presentation").glob("*.ipynb"))
+LESSONS = (sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")) + sorted((ROOT / "notebooks" / "presentation").glob("*.ipynb"))
+           + sorted((ROOT / "notebooks" / "class").glob("*.ipynb")))  # the class's notebooks: path, quiz, rating
 LINE = re.compile(r"^\s*(Taught in|Used in|Used by):\s*(.+)$", re.M)
 NOT_PUBLIC_MODULES = {"__init__", "__main__"}
 
 
 def _lesson_name(path: Path) -> str:
+    if path.parent.name == "class":
+        return f"notebooks/class/{path.name}"  # named by its path: "Used in: the concept quiz (notebooks/class/quiz.ipynb)"
     return "the presentation" if path.parent.name == "presentation" else "lesson " + path.stem.split("_")[0].lstrip("0")
 
 
@@ -87,6 +90,7 @@ def test_public_helper_names_the_lesson_that_uses_it(name: str):
 def lessons_named(text: str) -> set[str]:
     """The lessons a provenance line names: "lesson 4", "lessons 4 and 6", "lessons 1, 2 or 5b", "the presentation"."""
     named = {"the presentation"} if "presentation" in text else set()
+    named |= set(re.findall(r"notebooks/class/\w+\.ipynb", text))
     for group in re.findall(r"lessons?\s+((?:\d+b?(?:\s*(?:,|and|or|&)\s*)?)+)", text):
         named |= {f"lesson {n}" for n in re.findall(r"\d+b?", group)}
     return named
@@ -97,3 +101,4 @@ def test_lessons_named_reads_every_way_of_naming_them():
     assert lessons_named("the dashboards of lessons 4 and 6, and the presentation") == {"lesson 4", "lesson 6", "the presentation"}
     assert lessons_named("lessons 1, 2 or 5b") == {"lesson 1", "lesson 2", "lesson 5b"}
     assert lessons_named("tests and benchmarks only") == set()
+    assert lessons_named("Used in: the concept quiz (notebooks/class/quiz.ipynb)") == {"notebooks/class/quiz.ipynb"}
