@@ -24,7 +24,7 @@ _RUN_ME = "interactive in JupyterLab: run the cell to answer"
 # 12 pt = 16 px: the series' smallest text size, for prompts, options, boxes, buttons and feedback.
 _STYLE = """<style>
 .lesson-quiz, .lesson-quiz .widget-html-content, .lesson-quiz label, .lesson-quiz input,
-.lesson-quiz button { font-size: 16px; line-height: 1.4; }
+.lesson-quiz button, .lesson-quiz .widget-text input[type="text"], .lesson-quiz .widget-label { font-size: 16px; line-height: 1.4; }
 .lesson-quiz .widget-radio-box label { white-space: normal; height: auto; margin: 2px 0; }
 .lesson-quiz .widget-radio-box { width: 100%; }
 .lesson-quiz .widget-html-content { white-space: normal; }
@@ -79,7 +79,7 @@ class QuizWidget:
     def _question_rows(self, number: int, q: quiz.Question) -> list[widgets.Widget]:
         """The prompt, the control, the Check button and the feedback line of one question."""
         prompt = widgets.HTML(
-            f"<p><b>{number}.</b> {html.escape(q.prompt)}<br><small><i>From {html.escape(q.section)}.</i></small></p>",
+            f"<p><b>{number}.</b> {html.escape(q.prompt)}<br><i>From {html.escape(q.section)}.</i></p>",
             layout=self._wide, style=self._html_style,
         )
         if q.kind == quiz.CHOICE:

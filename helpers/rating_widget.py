@@ -28,6 +28,12 @@ SCALE_ENDS = {
     "difficulty": ("very easy to follow", "very difficult to follow"),
 }
 _RUN_ME = "interactive in JupyterLab: run the notebook, type your id and press Start"
+# 12 pt = 16 px, the series' smallest text size: questions, scale ends, buttons, boxes and messages.
+_STYLE = """<style>
+.lesson-rating, .lesson-rating .widget-html-content, .lesson-rating label, .lesson-rating input,
+.lesson-rating button, .lesson-rating .widget-text input[type="text"], .lesson-rating .widget-label { font-size: 16px; line-height: 1.4; }
+.lesson-rating .widget-html-content { white-space: normal; }
+</style>"""
 
 
 def _wording(question: str) -> str:
@@ -56,6 +62,7 @@ class RatingWidget:
                                    layout=widgets.Layout(width="320px"))
         self.start_button = widgets.Button(description="Start", button_style="primary")
         self.message = widgets.HTML()
+        self.style = widgets.HTML(_STYLE)  # (a style sheet: shows nothing)
         self.progress = widgets.HTML()
         self.sample = widgets.HTML()
         self.buttons = {q: widgets.ToggleButtons(options=[1, 2, 3, 4, 5], index=None,
@@ -64,13 +71,15 @@ class RatingWidget:
         for n, q in enumerate(rating.QUESTIONS, start=1):
             low, high = SCALE_ENDS[q]
             label = widgets.HTML(f"<b>{n}. {html.escape(q)}</b>: {html.escape(_wording(q))}<br>"
-                                 f"<small>1 = {html.escape(low)} … 5 = {html.escape(high)}</small>")
+                                 f"1 = {html.escape(low)} … 5 = {html.escape(high)}")
             questions.append(widgets.VBox([label, self.buttons[q]]))
         self.next_button = widgets.Button(description="Next", button_style="success")
         self.saved = widgets.HTML()
         self.rating_area = widgets.VBox([self.progress, self.sample, *questions, self.next_button, self.saved],
                                         layout=widgets.Layout(display="none"))
-        self.root = widgets.VBox([widgets.HBox([self.id_box, self.start_button]), self.message, self.rating_area])
+        self.root = widgets.VBox([self.style, widgets.HBox([self.id_box, self.start_button]), self.message,
+                                  self.rating_area])
+        self.root.add_class("lesson-rating")
         self.start_button.on_click(lambda _button: self.start())
         self.next_button.on_click(lambda _button: self.next())
 
@@ -181,7 +190,7 @@ class RatingWidget:
     def _show(self) -> None:
         assert self.file is not None and self._bank is not None
         done, total = len(self.file.ratings), len(self.order)
-        self.saved.value = (f"<small>Saved: {done} of {total} rated, in <code>{html.escape(str(self.path))}</code></small>"
+        self.saved.value = (f"Saved: {done} of {total} rated, in <code>{html.escape(str(self.path))}</code>"
                             if done else "")
         key = self.current
         for b in self.buttons.values():
@@ -198,7 +207,7 @@ class RatingWidget:
 
         def box(title: str, text: str) -> str:
             return (f'<div style="flex:1;min-width:260px"><b>{title}</b><pre style="white-space:pre-wrap;'
-                    f'border:1px solid #999;padding:6px;font-size:13px;margin:2px">'
+                    f'border:1px solid #999;padding:6px;font-size:16px;margin:2px">'
                     f"<b>{html.escape(prompt)}</b>{html.escape(text)}</pre></div>")
 
         self.sample.value = ('<div style="display:flex;gap:12px;flex-wrap:wrap">'
