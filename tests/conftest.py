@@ -70,7 +70,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def stage(item: pytest.Item) -> int:
         if item.nodeid.startswith("tests/browser/"):
             return 2
-        if item.nodeid.startswith((NBGRADER_TEST, "tests/test_notebooks.py::test_running_again", SIMULATION_TEST)):
+        if item.nodeid.startswith((NBGRADER_TEST, QUIZ_COURSE_TEST, "tests/test_notebooks.py::test_running_again",
+                                   SIMULATION_TEST)):
             return 3
         return 1 if type(item).__name__ == "IPyNbCell" else 0
 
@@ -165,13 +166,15 @@ def start_simulation(log: Path) -> None:
 
 
 NBGRADER_TEST = "tests/test_nbgrader_course.py::test_nbgrader_round_trip"
+QUIZ_COURSE_TEST = "tests/test_quiz.py::test_nbgrader_round_trip"  # the concept quiz as an nbgrader assignment
 GRADING: list = []  # the nbgrader course's grade_solution_later, when its tests are in the session
 BACKGROUND: list[Path] = []  # temporary folders of the background work, removed at the end
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start, beside the session, the work that needs none of its results: the simulated machine's
-    nbval run (one CPU) and the nbgrader course's blank and mistaken hand-ins (the tests wait for them)."""
+    nbval run (one CPU), the nbgrader course's blank and mistaken hand-ins, and the concept quiz's
+    course (the tests wait for them)."""
     if session.config.option.collectonly:
         return
     if shutil.which("taskset") and any(item.nodeid == SIMULATION_TEST for item in session.items):
@@ -183,6 +186,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         lessons = [item.callspec.params["lesson"] for item in graded]  # only the lessons selected
         graded[0].module.start_preparations(BACKGROUND[-1], BACKGROUND_NICENESS, lessons)
         GRADING.append(graded[0].module.grade_solution_later)
+        quiz = [item for item in session.items if item.nodeid == QUIZ_COURSE_TEST]
+        if quiz:  # after the lessons' courses, on their pool (its test then only reads the grades)
+            quiz[0].module.start_course(graded[0].module._POOL[0], BACKGROUND[-1], BACKGROUND_NICENESS)
     if BACKGROUND:
         threading.Thread(target=lower_background_sessions, args=(LOWERING,), daemon=True).start()
 

@@ -15,10 +15,11 @@ import html
 import math
 import re
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, ROOT, lesson_id
+from conftest import NOTEBOOKS, ROOT, lesson_id, timed
 from nbgrader import api as nbgrader_api  # the teacher extra, which `make test` installs
 from test_nbgrader_course import nbgrader, new_course  # the same course set-up as the lessons'
 
@@ -263,32 +264,55 @@ def _with_one_wrong_answer_per_lesson(nb: nbformat.NotebookNode) -> tuple[nbform
     return nb, changed
 
 
-def test_nbgrader_round_trip(tmp_path):
-    course = new_course(tmp_path / "course")
+HAND_INS = ("right", "blank", "one_wrong")
+_COURSE: list = []  # a Future of prepare_course(), when the session started it in the background
+
+
+def prepare_course(root: Path, niceness: int = 0) -> Path:
+    """nbgrader's share of the round trip, in a new course under ``root``: release the quiz, hand it in
+    three ways, autograde, write the one-wrong hand-in's feedback. Returns the course folder.
+
+    tests/conftest.py starts this in the background with the lessons' courses (at their lower
+    priority), so that the test below only reads the results; run alone, the test calls it itself."""
+    timed("nbgrader: the concept quiz released, handed in three ways, autograded")
+    course = new_course(root / "quiz-course")
     assignment = "quiz"
     source = course / "source" / assignment / QUIZ.name
     source.parent.mkdir(parents=True)
     shutil.copy(QUIZ, source)
-    nbgrader(course, "generate_assignment", assignment, "--force")
+    nbgrader(course, "generate_assignment", assignment, "--force", niceness=niceness)
     release = nbformat.read(course / "release" / assignment / QUIZ.name, as_version=4)
-    text = "".join(c.source for c in release.cells)
-    assert "BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
-    assert not any(c.get("outputs") for c in release.cells if c.cell_type == "code")
-
-    wrong_nb, changed = _with_one_wrong_answer_per_lesson(nbformat.read(QUIZ, as_version=4))
-    hand_ins = {"right": nbformat.read(QUIZ, as_version=4), "blank": release, "one_wrong": wrong_nb}
+    hand_ins = {"right": nbformat.read(QUIZ, as_version=4), "blank": release,
+                "one_wrong": _with_one_wrong_answer_per_lesson(nbformat.read(QUIZ, as_version=4))[0]}
     for student, nb in hand_ins.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / QUIZ.name)
-    nbgrader(course, "autograde", assignment)
-    nbgrader(course, "generate_feedback", assignment, "--student", "one_wrong")
+    nbgrader(course, "autograde", assignment, niceness=niceness)
+    nbgrader(course, "generate_feedback", assignment, "--student", "one_wrong", niceness=niceness)
+    timed("nbgrader: the concept quiz released, handed in three ways, autograded")
+    return course
+
+
+def start_course(pool, root: Path, niceness: int) -> None:
+    """Queue :func:`prepare_course` on the lessons' background pool (tests/conftest.py calls this)."""
+    _COURSE.append(pool.submit(prepare_course, root, niceness))
+
+
+def test_nbgrader_round_trip(tmp_path):
+    course = _COURSE[0].result() if _COURSE else prepare_course(tmp_path)
+    assignment = "quiz"
+    release = nbformat.read(course / "release" / assignment / QUIZ.name, as_version=4)
+    text = "".join(c.source for c in release.cells)
+    assert "BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
+    assert not any(c.get("outputs") for c in release.cells if c.cell_type == "code")
+    _, changed = _with_one_wrong_answer_per_lesson(nbformat.read(QUIZ, as_version=4))
 
     with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {
             student: {g.name: (g.score, g.max_score) for g in
                       gradebook.find_submission_notebook(QUIZ.stem, assignment, student).grades if g.max_score}
-            for student in hand_ins
+            for student in HAND_INS
         }
     for lesson in quiz.lessons():
         gid, n = f"quiz{lesson}_grade", len(quiz.questions(lesson))
