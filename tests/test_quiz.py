@@ -41,6 +41,52 @@ def _id(item) -> str:
 # The questions
 # ---------------------------------------------------------------------------------------------
 
+# Decimals a question works out in its own small example (its logits, its probabilities), which its
+# lesson does not print; every other decimal in a question quotes its lesson.
+WORKED_EXAMPLES = {
+    "01-prob-half": {"0.506", "0.867"},
+    "01-perplexity": {"1.040", "1.50", "2.83", "4.48"},
+    "02-counts": {"0.002"},  # exercise 1's checker message, not a stored output
+    "02-not-top": {"0.243", "0.400", "0.757"},
+    "03-untrained-loss": {"6.02"},
+    "03-greedy-loop": {"0.001"},
+    "03-perplexity": {"0.135", "7.39"},
+    "04-bits": {"0.521"},
+    "04-temper-probs": {"0.473", "0.783"},
+    "05-arithmetic": {"0.343"},
+    "05b-delta": {"0.050", "0.25"},
+    "06-renormalise": {"0.526", "0.625"},
+}
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{2,}(?!\d)")  # 0.665, 1.126, 23.5: two decimals or more
+
+
+def _lesson_text(lesson: str) -> str:
+    """Every cell's source and every stored text output of the lesson's notebook, as one string."""
+    path = next(p for p in NOTEBOOKS if lesson_id(p) == lesson)
+    parts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts += [v for k, v in output.get("data", {}).items() if k.startswith("text/")]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lesson", quiz.lessons())
+def test_figures_a_question_quotes_are_what_its_lesson_prints(lesson: str):
+    """A question that quotes a lesson's figure (0.665, T* = 1.126, …) finds it in the lesson's stored
+    notebook: a lesson re-run with other figures fails here until the quiz is brought up to date."""
+    printed = _lesson_text(lesson)
+    stale = {}
+    for q in quiz.questions(lesson):
+        texts = [q.prompt, q.explanation, q.otherwise, *(o.text for o in q.options),
+                 *(o.explanation for o in q.options), *(t.explanation for t in q.traps)]
+        quoted = {n for text in texts for n in DECIMAL.findall(text)} - WORKED_EXAMPLES.get(q.id, set())
+        if missing := sorted(n for n in quoted if n not in printed):
+            stale[q.id] = missing
+    assert not stale, f"lesson {lesson} no longer prints these figures its quiz quotes: {stale}"
+
+
 def test_every_lesson_has_about_eight_questions():
     assert list(quiz.lessons()) == [lesson_id(p) for p in NOTEBOOKS], "every lesson needs a quiz"
     for lesson in quiz.lessons():
