@@ -88,6 +88,21 @@ def figure_summary(fig: Figure) -> str:
 PROJECTOR_FONT_PT = 12  # the lessons' text size in figures (ticks and legends one point smaller)
 PROJECTOR_MAX_WIDTH_IN = 10.0  # the widest figure a lesson draws, in inches (at 100 dpi: 1,000 px)
 
+
+def projector_text_css(css_class: str) -> str:
+    """A ``<style>`` block that sets every text of the widgets carrying ``css_class`` (their HTML
+    lines, labels, text boxes, buttons and preformatted text) to the series' text size,
+    :data:`PROJECTOR_FONT_PT` (12 pt = 16 CSS px; JupyterLab's widgets default to 13 px).
+
+    Used by: the widgets of the concept quiz and of the rating activity (``helpers.quiz_widget``,
+    ``helpers.rating_widget``), put in an ``HTML`` widget beside them.
+    """
+    c = f".{css_class}"
+    px = round(PROJECTOR_FONT_PT * 4 / 3)
+    return (f"<style>\n{c}, {c} .widget-html-content, {c} label, {c} input, {c} button, "
+            f'{c} .widget-text input[type="text"], {c} .widget-label, {c} pre {{ font-size: {px}px; line-height: 1.4; }}\n'
+            f"{c} .widget-html-content {{ white-space: normal; }}\n</style>")
+
 # Okabe and Ito's colour-blind-safe palette (without its yellow, too pale on white), as the lessons'
 # colour cycle: lines told apart by colour ("C0", "C1", …) stay apart for readers with any common
 # colour-vision deficiency. The lessons' fixed colours (orange against grey or blue) are safe too.

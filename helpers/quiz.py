@@ -69,11 +69,11 @@ NOT_ANSWERED = "not answered"
 
 LESSONS: dict[str, str] = {
     "01": "Logits, softmax and temperature",
-    "02": "Sampling",
+    "02": "Sampling: from probabilities to a choice",
     "03": "A tiny RNN, written by hand in numpy",
-    "04": "A character LSTM in PyTorch, and the live dashboard",
+    "04": "A character LSTM in PyTorch, and the live temperature dashboard",
     "05": "What temperature does to text, measured",
-    "05b": "Reading the temperature off a text",
+    "05b": "Reading the temperature off a text: temperature scaling and the detective",
     "06": "Beyond temperature: top-k, top-p, min-p, and the order of the knobs",
     "07": "From characters to tokens: temperature where LLMs use it",
 }

@@ -15,19 +15,17 @@ import ipywidgets as widgets
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
-from . import quiz
+from . import plots, quiz
 
 __all__ = ["QuizWidget"]
 
 _RUN_ME = "interactive in JupyterLab: run the cell to answer"
 
-# 12 pt = 16 px: the series' smallest text size, for prompts, options, boxes, buttons and feedback.
-_STYLE = """<style>
-.lesson-quiz, .lesson-quiz .widget-html-content, .lesson-quiz label, .lesson-quiz input,
-.lesson-quiz button, .lesson-quiz .widget-text input[type="text"], .lesson-quiz .widget-label { font-size: 16px; line-height: 1.4; }
+# The series' text size (12 pt = 16 px) for prompts, options, boxes, buttons and feedback; radio
+# options that wrap instead of running off the page.
+_STYLE = plots.projector_text_css("lesson-quiz") + """<style>
 .lesson-quiz .widget-radio-box label { white-space: normal; height: auto; margin: 2px 0; }
 .lesson-quiz .widget-radio-box { width: 100%; }
-.lesson-quiz .widget-html-content { white-space: normal; }
 </style>"""
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from . import data, rating
+from . import data, plots, rating
 
 __all__ = ["SCALE_ENDS", "RatingWidget"]
 
@@ -28,12 +28,7 @@ SCALE_ENDS = {
     "difficulty": ("very easy to follow", "very difficult to follow"),
 }
 _RUN_ME = "interactive in JupyterLab: run the notebook, type your id and press Start"
-# 12 pt = 16 px, the series' smallest text size: questions, scale ends, buttons, boxes and messages.
-_STYLE = """<style>
-.lesson-rating, .lesson-rating .widget-html-content, .lesson-rating label, .lesson-rating input,
-.lesson-rating button, .lesson-rating .widget-text input[type="text"], .lesson-rating .widget-label { font-size: 16px; line-height: 1.4; }
-.lesson-rating .widget-html-content { white-space: normal; }
-</style>"""
+_STYLE = plots.projector_text_css("lesson-rating")  # 12 pt = 16 px: questions, scale ends, boxes, samples
 
 
 def _wording(question: str) -> str:
@@ -207,7 +202,7 @@ class RatingWidget:
 
         def box(title: str, text: str) -> str:
             return (f'<div style="flex:1;min-width:260px"><b>{title}</b><pre style="white-space:pre-wrap;'
-                    f'border:1px solid #999;padding:6px;font-size:16px;margin:2px">'
+                    f'border:1px solid #999;padding:6px;margin:2px">'
                     f"<b>{html.escape(prompt)}</b>{html.escape(text)}</pre></div>")
 
         self.sample.value = ('<div style="display:flex;gap:12px;flex-wrap:wrap">'

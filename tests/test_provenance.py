@@ -18,11 +18,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import CLASS_NOTEBOOKS, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = ROOT / "helpers"
-LESSONS = (sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")) + sorted((ROOT / "notebooks" / "presentation").glob("*.ipynb"))
-           + sorted((ROOT / "notebooks" / "class").glob("*.ipynb")))  # the class's notebooks: path, quiz, rating
+LESSONS = NOTEBOOKS + sorted((ROOT / "notebooks" / "presentation").glob("*.ipynb")) + CLASS_NOTEBOOKS
 LINE = re.compile(r"^\s*(Taught in|Used in|Used by):\s*(.+)$", re.M)
 NOT_PUBLIC_MODULES = {"__init__", "__main__"}
 

@@ -87,6 +87,14 @@ def test_figures_a_question_quotes_are_what_its_lesson_prints(lesson: str):
     assert not stale, f"lesson {lesson} no longer prints these figures its quiz quotes: {stale}"
 
 
+def test_each_lesson_title_is_the_lessons_own():
+    """quiz.LESSONS names each lesson as its notebook's title does ("# Lesson 6 — <title>")."""
+    for path in NOTEBOOKS:
+        heading = nbformat.read(path, as_version=4).cells[0].source.splitlines()[0]
+        assert heading.split(" — ", 1)[1] == quiz.LESSONS[lesson_id(path)], path.name
+    assert sorted(quiz.LESSONS) == sorted(lesson_id(p) for p in NOTEBOOKS), "a quiz for every lesson"
+
+
 def test_every_lesson_has_about_eight_questions():
     assert list(quiz.lessons()) == [lesson_id(p) for p in NOTEBOOKS], "every lesson needs a quiz"
     for lesson in quiz.lessons():

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ipywidgets as w
+import nbformat
 import numpy as np
 from PIL import Image
 
@@ -575,3 +576,33 @@ def shutdown_lesson_kernel(server, name: str) -> None:
     for session in server.request("GET", "api/sessions") or []:
         if session.get("path", "").endswith(name):
             server.request("DELETE", f"api/sessions/{session['id']}", timeout=30)
+
+
+# ----------------------------------------------------------------------------- the notebooks served
+
+_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def widget_cell(name: str, marker: str) -> tuple[int, str]:
+    """Index (markdown cells included) and source of the first code cell of ``notebooks/name`` that
+    contains ``marker``."""
+    nb = nbformat.read(_NOTEBOOKS / name, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and marker in cell.source:
+            return i, cell.source
+    raise AssertionError(f"{name}: no code cell contains {marker!r}")
+
+
+def with_only_the_cells_for(server, name: str, *markers: str) -> None:
+    """In the served copy of ``notebooks/name``, empty every code cell but its first (the setup) and
+    those that contain one of ``markers`` (a comment stays in their place, so cells keep their
+    indices): the long measurements are nbval's and the simulated machine's to run."""
+    path = Path(server.root) / "notebooks" / name
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    kept = [c for c in code[1:] if any(m in c.source for m in markers)]
+    assert len(kept) == len(markers), f"{name}: a marker is missing or repeated"
+    for cell in code[1:]:
+        if cell not in kept:
+            cell.source = "# (left out of the browser test: nbval runs this cell)"
+    nbformat.write(nb, path)

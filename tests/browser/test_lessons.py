@@ -22,18 +22,8 @@ import pytest
 from helpers import char_lstm, data
 
 from .conftest import LATENCIES, ROOT, SHOTS
-from .driver import Move, WidgetUnderTest, cell_widget, oracle as _oracle, run_lesson, shutdown_lesson_kernel
-
-NOTEBOOKS = ROOT / "notebooks"
-
-
-def _widget_cell(name: str, marker: str) -> tuple[int, str]:
-    """Index and source of the first code cell of lesson ``name`` that contains ``marker``."""
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and marker in cell.source:
-            return i, cell.source
-    raise AssertionError(f"{name}: no code cell contains {marker!r}")
+from .driver import (Move, WidgetUnderTest, cell_widget, oracle as _oracle, run_lesson, shutdown_lesson_kernel,
+                     widget_cell, with_only_the_cells_for)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +33,7 @@ def vocab(corpus_text):
 
 def _open(page, name: str, marker: str, title: str, oracle=None) -> WidgetUnderTest:
     """The widget of lesson ``name``'s cell with ``marker``, checked against ``oracle``."""
-    index, _ = _widget_cell(name, marker)
+    index, _ = widget_cell(name, marker)
     shots = SHOTS / Path(name).stem / title.split(" · ")[-1].replace(" ", "_")
     return WidgetUnderTest(page.page, cell_widget(page.page, index), oracle, title, shots, LATENCIES)
 
@@ -52,7 +42,7 @@ def _run_and_open(page, lab_server, name: str, marker: str, title: str, **names)
     """Run lesson ``name`` in the page; return its widget (cell with ``marker``) with an oracle built
     from that cell and ``names``, after checking that the page shows what the oracle shows."""
     run_lesson(page.page, lab_server, name)
-    _, source = _widget_cell(name, marker)
+    _, source = widget_cell(name, marker)
     ui = _open(page, name, marker, title, _oracle(source, **names).root)
     ui.assert_matches_oracle()
     ui.assert_images_drawn()
@@ -110,7 +100,7 @@ def test_lesson3_training_monitor_and_sample_explorer(page, lab_server):
 
     # The training monitor, after the run (the one-line switch a slow machine uses: the shipped run):
     # full progress bar, a loss curve, the last sample.
-    index, _ = _widget_cell(name, "widgets.TrainingMonitor(")
+    index, _ = widget_cell(name, "widgets.TrainingMonitor(")
     monitor = WidgetUnderTest(page.page, cell_widget(page.page, index), None, "lesson 3 · training monitor",
                               SHOTS / "03_tiny_rnn" / "training_monitor", LATENCIES)
     shown = monitor.read()
@@ -120,7 +110,7 @@ def test_lesson3_training_monitor_and_sample_explorer(page, lab_server):
     monitor.assert_images_drawn()
 
     # The sample explorer: what each value implies.
-    index, _ = _widget_cell(name, "widgets.SampleExplorer(")
+    index, _ = widget_cell(name, "widgets.SampleExplorer(")
     ui = WidgetUnderTest(page.page, cell_widget(page.page, index), None, "lesson 3 · sample explorer",
                          SHOTS / "03_tiny_rnn" / "sample_explorer", LATENCIES)
     assert ui.kinds == ["slider", "text", "html", "html", "html"]
@@ -170,26 +160,11 @@ def _with_shipped_training_run(server, name: str) -> None:
     nbformat.write(nb, path)
 
 
-def _with_only_the_cells_for(server, name: str, *markers: str) -> None:
-    """In the served copy of lesson ``name``, empty every code cell but its first (the setup) and those
-    that contain one of ``markers`` (a comment stays in their place, so cells keep their indices):
-    the long measurements are nbval's and the simulated machine's to run."""
-    path = Path(server.root) / "notebooks" / name
-    nb = nbformat.read(path, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    kept = [c for c in code[1:] if any(m in c.source for m in markers)]
-    assert len(kept) == len(markers), f"{name}: a marker is missing or repeated"
-    for cell in code[1:]:
-        if cell not in kept:
-            cell.source = "# (left out of the browser test: nbval runs this cell)"
-    nbformat.write(nb, path)
-
-
 def test_lesson4_dashboard(page, lab_server, lesson_style):
     name = "04_char_lstm.ipynb"
     _with_shipped_training_run(lab_server, name)  # the dashboard is what is tested here; nbval runs the training
     # the shipped run, the pretrained model and the dashboard: the rest of the lesson is nbval's to run
-    _with_only_the_cells_for(lab_server, name, "SKIP_TRAINING = True", "demo_model, _, demo_info = char_lstm.load_run(",
+    with_only_the_cells_for(lab_server, name, "SKIP_TRAINING = True", "demo_model, _, demo_info = char_lstm.load_run(",
                              "model = char_lstm.load_pretrained()", "widgets.TemperatureDashboard(")
     ui = _run_and_open(page, lab_server, name, "widgets.TemperatureDashboard(", "lesson 4 · dashboard",
                        model=char_lstm.load_pretrained())
@@ -222,7 +197,7 @@ def test_lesson4_dashboard(page, lab_server, lesson_style):
 
 def test_lesson6_truncation_dashboard(page, lab_server, lesson_style):
     name = "06_beyond_temperature.ipynb"
-    _with_only_the_cells_for(lab_server, name, "widgets.TruncationDashboard(")  # the sweeps are nbval's to run
+    with_only_the_cells_for(lab_server, name, "widgets.TruncationDashboard(")  # the sweeps are nbval's to run
     ui = _run_and_open(page, lab_server, name, "widgets.TruncationDashboard(", "lesson 6 · truncation dashboard",
                        model=char_lstm.load_pretrained())
     prompt, temperature, top_k, top_p, min_p, order, length, length_box, seed = range(9)
@@ -261,7 +236,7 @@ def test_lesson7_dashboard_over_tokens(page, lab_server, lesson_style):
     name = "07_from_characters_to_tokens.ipynb"
     # the setup, the model switch and the dashboard's cells: the lesson's measurements (a minute of
     # the kernel's time) are nbval's and the simulated machine's to run
-    _with_only_the_cells_for(lab_server, name, "PRETRAINED = None", "widgets.TemperatureDashboard(sampler=",
+    with_only_the_cells_for(lab_server, name, "PRETRAINED = None", "widgets.TemperatureDashboard(sampler=",
                              "dashboard.result.text == reference.text")
     model, tokenizer, _ = gpt.load(gpt.DEFAULT_FOLDER)
     ui = _run_and_open(page, lab_server, name, "widgets.TemperatureDashboard(sampler=", "lesson 7 · dashboard over tokens",

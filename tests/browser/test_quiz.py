@@ -7,26 +7,19 @@ option's explanation (the misconception it stands for) and the running score; th
 
 from __future__ import annotations
 
-import nbformat
 from playwright.sync_api import expect
 
 from helpers import quiz
 
-from .conftest import ROOT, SHOTS
-from .driver import cell_widget, run_lesson, shutdown_lesson_kernel
+from .conftest import SHOTS
+from .driver import cell_widget, run_lesson, shutdown_lesson_kernel, widget_cell
 
 NAME = "class/quiz.ipynb"
 
 
-def _widget_cell_index(lesson: str) -> int:
-    nb = nbformat.read(ROOT / "notebooks" / NAME, as_version=4)
-    marker = f'quiz_widget.QuizWidget("{lesson}")'
-    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip() == marker)
-
-
 def test_quiz_lesson1_wrong_then_right(page, lab_server):
     run_lesson(page.page, lab_server, NAME, timeout_s=120)
-    root = cell_widget(page.page, _widget_cell_index("01"))
+    root = cell_widget(page.page, widget_cell(NAME, 'quiz_widget.QuizWidget("01")')[0])
     q = quiz.questions("01")[0]
     wrong = next(o for o in q.options if not o.correct)
     right = next(o for o in q.options if o.correct)

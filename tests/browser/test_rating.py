@@ -17,8 +17,7 @@ from playwright.sync_api import expect
 from helpers import rating
 
 from .conftest import SHOTS
-from .driver import cell_widget, run_lesson, shutdown_lesson_kernel
-from .test_lessons import _widget_cell, _with_only_the_cells_for
+from .driver import cell_widget, run_lesson, shutdown_lesson_kernel, widget_cell, with_only_the_cells_for
 
 NAME = "class/rate_the_samples.ipynb"
 STUDENT = "s03"
@@ -26,9 +25,9 @@ CLICKS = {"novelty": 4, "typicality": 2, "cohesion": 3, "difficulty": 5}
 
 
 def test_a_student_rates_a_sample_and_it_is_saved(page, lab_server):
-    _with_only_the_cells_for(lab_server, NAME, "rating_widget.RatingWidget(")
+    with_only_the_cells_for(lab_server, NAME, "rating_widget.RatingWidget(")
     run_lesson(page.page, lab_server, NAME, timeout_s=120)
-    index, _ = _widget_cell(NAME, "rating_widget.RatingWidget(")
+    index, _ = widget_cell(NAME, "rating_widget.RatingWidget(")
     root = cell_widget(page.page, index)
 
     root.locator("input[type='text']").first.fill(STUDENT)
